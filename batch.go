@@ -1,0 +1,806 @@
+package hlrlookup
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"iter"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/go-querystring/query"
+)
+
+// BatchID identifies a batch. The service sends it as a JSON string ("232");
+// a JSON number is accepted too.
+type BatchID string
+
+// UnmarshalJSON accepts a JSON string or number.
+func (id *BatchID) UnmarshalJSON(b []byte) error {
+	s, err := looseString(b)
+	if err != nil {
+		return fmt.Errorf("batch id: %w", err)
+	}
+	*id = BatchID(s)
+	return nil
+}
+
+// BatchType is the kind of lookup a batch runs. The set is open: values the
+// SDK does not know are kept as they are.
+type BatchType string
+
+const (
+	// BatchTypeHLRV2 formats results with all of APIv2's features; the default.
+	BatchTypeHLRV2 BatchType = "HLR_V2"
+	// BatchTypeHLRLookup is the type of older batches.
+	BatchTypeHLRLookup BatchType = "HLR_LOOKUP"
+)
+
+// BatchStatus is where a batch is in its life. The set is open: a value the
+// SDK does not know means "not finished yet".
+type BatchStatus string
+
+const (
+	// StatusProcessing: the batch is running (also what StartBatch sets).
+	StatusProcessing BatchStatus = "PROCESSING"
+	// StatusPaused: PauseBatch stopped it; StartBatch resumes it.
+	StatusPaused BatchStatus = "PAUSED"
+	// StatusComplete: every number is done and the results can be downloaded.
+	StatusComplete BatchStatus = "COMPLETE"
+	// StatusFailed, StatusError and StatusCancelled are assumed terminal
+	// failures; the service has not been seen to send them.
+	StatusFailed    BatchStatus = "FAILED"
+	StatusError     BatchStatus = "ERROR"
+	StatusCancelled BatchStatus = "CANCELLED"
+)
+
+// Complete reports whether the batch finished and its results can be
+// downloaded ("COMPLETE", or "COMPLETED" as some clients tolerate).
+func (s BatchStatus) Complete() bool {
+	return strings.EqualFold(string(s), string(StatusComplete)) || strings.EqualFold(string(s), "COMPLETED")
+}
+
+// Failed reports whether the batch ended without completing.
+func (s BatchStatus) Failed() bool {
+	for _, f := range []BatchStatus{StatusFailed, StatusError, StatusCancelled, "CANCELED"} {
+		if strings.EqualFold(string(s), string(f)) {
+			return true
+		}
+	}
+	return false
+}
+
+// Done reports whether the batch will not change any more: complete or a
+// terminal failure.
+func (s BatchStatus) Done() bool { return s.Complete() || s.Failed() }
+
+// Batch is a batch as the service describes it (GET /batches/{id}).
+type Batch struct {
+	ID             BatchID
+	Filename       string
+	NumColumns     int
+	OwnerName      string
+	Type           BatchType
+	Arguments      BatchArguments
+	ScheduledStart *time.Time
+	CreationDate   time.Time
+	NumItems       int
+	NumComplete    int
+	Status         BatchStatus
+}
+
+// Progress is the share of numbers done, from 0 to 1.
+func (b *Batch) Progress() float64 {
+	if b.NumItems <= 0 {
+		if b.Status.Complete() {
+			return 1
+		}
+		return 0
+	}
+	return min(max(float64(b.NumComplete)/float64(b.NumItems), 0), 1)
+}
+
+// batchWire is the Batch object on the wire, decoded loosely.
+type batchWire struct {
+	ID             BatchID         `json:"id"`
+	Filename       *string         `json:"filename"`
+	NumColumns     looseInt        `json:"numColumns"`
+	OwnerName      looseStr        `json:"ownerName"`
+	Type           *string         `json:"type"`
+	Arguments      json.RawMessage `json:"batchArguments"`
+	ScheduledStart looseTime       `json:"scheduledStart"`
+	CreationDate   looseTime       `json:"creationDate"`
+	NumItems       looseInt        `json:"numItems"`
+	NumComplete    looseInt        `json:"numComplete"`
+	Status         *string         `json:"status"`
+}
+
+// UnmarshalJSON decodes the service's Batch object; counts may be numbers or
+// numeric strings, dates null, empty or RFC 3339, unknown enum values kept.
+func (b *Batch) UnmarshalJSON(data []byte) error {
+	var w batchWire
+	if err := json.Unmarshal(data, &w); err != nil {
+		return err
+	}
+	nb := Batch{
+		ID:           w.ID,
+		NumColumns:   int(w.NumColumns),
+		OwnerName:    string(w.OwnerName),
+		NumItems:     int(w.NumItems),
+		NumComplete:  int(w.NumComplete),
+		CreationDate: w.CreationDate.t,
+	}
+	if w.Filename != nil {
+		nb.Filename = *w.Filename
+	}
+	if w.Type != nil {
+		nb.Type = BatchType(*w.Type)
+	}
+	if w.Status != nil {
+		nb.Status = BatchStatus(*w.Status)
+	}
+	if !w.ScheduledStart.t.IsZero() {
+		t := w.ScheduledStart.t
+		nb.ScheduledStart = &t
+	}
+	if a := bytes.TrimSpace(w.Arguments); len(a) > 0 && !bytes.Equal(a, []byte("null")) {
+		if err := json.Unmarshal(a, &nb.Arguments); err != nil {
+			return fmt.Errorf("batchArguments: %w", err)
+		}
+	}
+	*b = nb
+	return nil
+}
+
+// MarshalJSON encodes the batch in the service's own shape.
+func (b Batch) MarshalJSON() ([]byte, error) {
+	var sched *string
+	if b.ScheduledStart != nil {
+		s := b.ScheduledStart.UTC().Format(time.RFC3339)
+		sched = &s
+	}
+	var created *string
+	if !b.CreationDate.IsZero() {
+		s := b.CreationDate.UTC().Format("2006-01-02T15:04:05.000Z07:00")
+		created = &s
+	}
+	return json.Marshal(struct {
+		ID             BatchID        `json:"id"`
+		Filename       string         `json:"filename"`
+		NumColumns     int            `json:"numColumns"`
+		OwnerName      string         `json:"ownerName"`
+		Type           BatchType      `json:"type"`
+		Arguments      BatchArguments `json:"batchArguments"`
+		ScheduledStart *string        `json:"scheduledStart"`
+		CreationDate   *string        `json:"creationDate"`
+		NumItems       int            `json:"numItems"`
+		NumComplete    int            `json:"numComplete"`
+		Status         BatchStatus    `json:"status"`
+	}{b.ID, b.Filename, b.NumColumns, b.OwnerName, b.Type, b.Arguments, sched, created, b.NumItems, b.NumComplete, b.Status})
+}
+
+// BatchArguments are the standard API's optional parameters for a batch
+// ("batchArguments"). Nil pointers and empty strings are not sent. Booleans
+// travel as "YES"/"NO". Keys the SDK does not know, and legacy keys of older
+// batches, live in Extra and round-trip unchanged.
+type BatchArguments struct {
+	CacheDaysPrivate  *int   // cache_days_private: reuse your own results up to this many days old (0-30)
+	CacheDaysGlobal   *int   // cache_days_global: reuse shared-cache results (0-30; half a credit)
+	SaveToCache       *bool  // save_to_cache: share your results to the global cache
+	InputFormat       string // input_format: ISO 3166 alpha-3 country for national numbers, e.g. "GBR"
+	OutputFormat      string // output_format: "E164", "PLUS_E164" or an alpha-3 code
+	GetPortedDate     *bool  // get_ported_date: costs extra where a date comes back
+	GetLandlineStatus *bool  // get_landline_status: live check of landlines
+	USAStatus         *bool  // usa_status: extra status for US mobiles
+	Extra             map[string]any
+}
+
+// The batchArguments keys on the wire.
+const (
+	argCacheDaysPrivate  = "cache_days_private"
+	argCacheDaysGlobal   = "cache_days_global"
+	argSaveToCache       = "save_to_cache"
+	argInputFormat       = "input_format"
+	argOutputFormat      = "output_format"
+	argGetPortedDate     = "get_ported_date"
+	argGetLandlineStatus = "get_landline_status"
+	argUSAStatus         = "usa_status"
+)
+
+var knownArgs = map[string]string{
+	argCacheDaysPrivate: "CacheDaysPrivate", argCacheDaysGlobal: "CacheDaysGlobal", argSaveToCache: "SaveToCache",
+	argInputFormat: "InputFormat", argOutputFormat: "OutputFormat", argGetPortedDate: "GetPortedDate",
+	argGetLandlineStatus: "GetLandlineStatus", argUSAStatus: "USAStatus",
+}
+
+// maxCacheDays is the largest cache_days_* value the service accepts.
+const maxCacheDays = 30
+
+// Validate checks every field against the service's rules and returns an
+// error naming the key, the value and the allowed values.
+func (a *BatchArguments) Validate() error {
+	if a == nil {
+		return nil
+	}
+	const op = "validate batch arguments"
+	for _, d := range []struct {
+		key string
+		v   *int
+	}{{argCacheDaysPrivate, a.CacheDaysPrivate}, {argCacheDaysGlobal, a.CacheDaysGlobal}} {
+		if d.v != nil && (*d.v < 0 || *d.v > maxCacheDays) {
+			return inputError(op, d.key, *d.v, fmt.Sprintf("must be a whole number of days from 0 to %d", maxCacheDays))
+		}
+	}
+	if a.InputFormat != "" && !isAlpha3(a.InputFormat) {
+		return inputError(op, argInputFormat, a.InputFormat, `must be an ISO 3166 alpha-3 country code in capitals, e.g. "GBR"`)
+	}
+	if f := a.OutputFormat; f != "" && f != "E164" && f != "PLUS_E164" && !isAlpha3(f) {
+		return inputError(op, argOutputFormat, f, `must be "E164", "PLUS_E164" or an ISO 3166 alpha-3 country code in capitals`)
+	}
+	for k, v := range a.Extra {
+		if field, ok := knownArgs[k]; ok {
+			return inputError(op, "Extra key", k, "is a known argument; set the "+field+" field instead")
+		}
+		if strings.TrimSpace(k) == "" {
+			return inputError(op, "Extra key", k, "must not be empty")
+		}
+		if _, err := json.Marshal(v); err != nil {
+			return inputError(op, "Extra["+k+"]", fmt.Sprintf("%T", v), "must be encodable as JSON")
+		}
+	}
+	return nil
+}
+
+func isAlpha3(s string) bool {
+	if len(s) != 3 {
+		return false
+	}
+	for i := range 3 {
+		if s[i] < 'A' || s[i] > 'Z' {
+			return false
+		}
+	}
+	return true
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "YES"
+	}
+	return "NO"
+}
+
+// MarshalJSON writes the set fields with their wire names, booleans as
+// "YES"/"NO", then the Extra keys.
+func (a BatchArguments) MarshalJSON() ([]byte, error) {
+	m := make(map[string]any, len(a.Extra)+8)
+	for k, v := range a.Extra {
+		m[k] = v
+	}
+	if a.CacheDaysPrivate != nil {
+		m[argCacheDaysPrivate] = *a.CacheDaysPrivate
+	}
+	if a.CacheDaysGlobal != nil {
+		m[argCacheDaysGlobal] = *a.CacheDaysGlobal
+	}
+	for _, b := range []struct {
+		key string
+		v   *bool
+	}{{argSaveToCache, a.SaveToCache}, {argGetPortedDate, a.GetPortedDate}, {argGetLandlineStatus, a.GetLandlineStatus}, {argUSAStatus, a.USAStatus}} {
+		if b.v != nil {
+			m[b.key] = yesNo(*b.v)
+		}
+	}
+	if a.InputFormat != "" {
+		m[argInputFormat] = a.InputFormat
+	}
+	if a.OutputFormat != "" {
+		m[argOutputFormat] = a.OutputFormat
+	}
+	return json.Marshal(m) // map keys are sorted: deterministic output
+}
+
+// UnmarshalJSON reads the known keys into their fields (numbers may be
+// numeric strings; booleans "YES"/"NO", true/false) and keeps every other
+// key, and any known key whose value it cannot read, in Extra.
+func (a *BatchArguments) UnmarshalJSON(data []byte) error {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return err
+	}
+	var out BatchArguments
+	keep := func(k string, v json.RawMessage) {
+		var x any
+		if json.Unmarshal(v, &x) != nil {
+			return
+		}
+		if out.Extra == nil {
+			out.Extra = make(map[string]any)
+		}
+		out.Extra[k] = x
+	}
+	for k, v := range raw {
+		switch k {
+		case argCacheDaysPrivate, argCacheDaysGlobal:
+			var n looseInt
+			if json.Unmarshal(v, &n) != nil || bytes.Equal(bytes.TrimSpace(v), []byte("null")) {
+				keep(k, v)
+				continue
+			}
+			i := int(n)
+			if k == argCacheDaysPrivate {
+				out.CacheDaysPrivate = &i
+			} else {
+				out.CacheDaysGlobal = &i
+			}
+		case argSaveToCache, argGetPortedDate, argGetLandlineStatus, argUSAStatus:
+			b, ok := parseYesNo(v)
+			if !ok {
+				keep(k, v)
+				continue
+			}
+			switch k {
+			case argSaveToCache:
+				out.SaveToCache = &b
+			case argGetPortedDate:
+				out.GetPortedDate = &b
+			case argGetLandlineStatus:
+				out.GetLandlineStatus = &b
+			default:
+				out.USAStatus = &b
+			}
+		case argInputFormat, argOutputFormat:
+			var s string
+			if json.Unmarshal(v, &s) != nil {
+				keep(k, v)
+				continue
+			}
+			if k == argInputFormat {
+				out.InputFormat = s
+			} else {
+				out.OutputFormat = s
+			}
+		default:
+			keep(k, v)
+		}
+	}
+	*a = out
+	return nil
+}
+
+func parseYesNo(v json.RawMessage) (bool, bool) {
+	var b bool
+	if json.Unmarshal(v, &b) == nil {
+		return b, true
+	}
+	var s string
+	if json.Unmarshal(v, &s) != nil {
+		return false, false
+	}
+	switch strings.ToUpper(strings.TrimSpace(s)) {
+	case "YES":
+		return true, true
+	case "NO":
+		return false, true
+	}
+	return false, false
+}
+
+// NewBatch describes a batch to create.
+type NewBatch struct {
+	Filename  string          // your name for the batch; shown in the account
+	Type      BatchType       // zero value means HLR_V2
+	Arguments *BatchArguments // optional lookup parameters
+}
+
+// maxFilenameLen bounds NewBatch.Filename.
+const maxFilenameLen = 255
+
+func (nb *NewBatch) validate(op string) error {
+	if len(nb.Filename) > maxFilenameLen {
+		return inputError(op, "filename", nb.Filename, fmt.Sprintf("is longer than %d bytes", maxFilenameLen))
+	}
+	for i, r := range nb.Filename {
+		if r < 0x20 || r == 0x7f {
+			return inputError(op, "filename", nb.Filename, fmt.Sprintf("contains a control character at byte %d", i))
+		}
+	}
+	if t := string(nb.Type); t != "" {
+		for i := 0; i < len(t); i++ {
+			if c := t[i]; !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_') {
+				return inputError(op, "type", t, `must be capitals, digits and '_', e.g. "HLR_V2"`)
+			}
+		}
+	}
+	if err := nb.Arguments.Validate(); err != nil {
+		var ie *InputError
+		if errors.As(err, &ie) {
+			ie.Op = op
+		}
+		return err
+	}
+	return nil
+}
+
+// CreateBatch creates an empty batch (POST /batches/) and returns it; upload
+// data to it next. The request is not repeated when its outcome is unknown
+// (the connection failed after sending): the error then matches
+// ErrOutcomeUnknown, and you should look for the batch with AllBatches before
+// creating it again.
+func (c *Client) CreateBatch(ctx context.Context, nb NewBatch) (*Batch, error) {
+	const op = "create batch"
+	if err := nb.validate(op); err != nil {
+		return nil, err
+	}
+	typ := nb.Type
+	if typ == "" {
+		typ = BatchTypeHLRV2
+	}
+	body := struct {
+		Filename  string          `json:"filename,omitempty"`
+		Type      BatchType       `json:"type"`
+		Arguments *BatchArguments `json:"batchArguments,omitempty"`
+	}{nb.Filename, typ, nb.Arguments}
+	var b Batch
+	err := c.sendJSON(ctx, &request{op: op, method: http.MethodPost, path: "batches/", jsonBody: body, mode: retryUnsafe}, &b)
+	if err != nil {
+		return nil, outcomeOfCreate(err, nb.Filename)
+	}
+	if b.ID == "" {
+		return nil, fmt.Errorf("hlrlookup: %s: %w: the answer has no batch id", op, ErrUnexpectedResponse)
+	}
+	return &b, nil
+}
+
+// outcomeError marks an error after which the service may or may not have
+// applied the request.
+type outcomeError struct {
+	err    error
+	advice string
+}
+
+func (e *outcomeError) Error() string   { return e.err.Error() + "; " + e.advice }
+func (e *outcomeError) Unwrap() []error { return []error{ErrOutcomeUnknown, e.err} }
+
+// outcomeOfCreate marks a create whose outcome is unknown: the request may
+// have reached the service (a dropped connection, a 500/502/504).
+func outcomeOfCreate(err error, filename string) error {
+	var re *RequestError
+	var ae *APIError
+	unknown := errors.As(err, &re) && re.Sent ||
+		errors.As(err, &ae) && (ae.StatusCode == 500 || ae.StatusCode == 502 || ae.StatusCode == 504)
+	if !unknown {
+		return err
+	}
+	return &outcomeError{err: err, advice: fmt.Sprintf("the batch may or may not have been created; list your batches and look for filename %q before creating it again", filename)}
+}
+
+// GetBatch reads one batch (GET /batches/{id}).
+func (c *Client) GetBatch(ctx context.Context, id BatchID) (*Batch, error) {
+	const op = "get batch"
+	if err := checkID(op, id); err != nil {
+		return nil, err
+	}
+	var b Batch
+	if err := c.sendJSON(ctx, &request{op: op, method: http.MethodGet, path: batchPath(id, ""), mode: retryIdempotent}, &b); err != nil {
+		return nil, err
+	}
+	return &b, nil
+}
+
+// ListOptions selects a page of batches. Zero values are not sent, so the
+// service's defaults apply (it has been seen to answer 10 per page).
+type ListOptions struct {
+	Offset int `url:"offset,omitempty"` // how many batches to skip
+	Limit  int `url:"limit,omitempty"`  // how many to return
+}
+
+// BatchList is one page of batches.
+type BatchList struct {
+	Total, Offset, Limit int
+	Batches              []*Batch
+}
+
+// UnmarshalJSON decodes the list envelope; numbers may be numeric strings.
+func (l *BatchList) UnmarshalJSON(data []byte) error {
+	var w struct {
+		Total   looseInt `json:"total"`
+		Offset  looseInt `json:"offset"`
+		Limit   looseInt `json:"limit"`
+		Batches []*Batch `json:"batches"`
+	}
+	if err := json.Unmarshal(data, &w); err != nil {
+		return err
+	}
+	batches := w.Batches[:0]
+	for _, b := range w.Batches {
+		if b != nil {
+			batches = append(batches, b)
+		}
+	}
+	*l = BatchList{Total: int(w.Total), Offset: int(w.Offset), Limit: int(w.Limit), Batches: batches}
+	return nil
+}
+
+func (o *ListOptions) validate(op string) error {
+	if o == nil {
+		return nil
+	}
+	if o.Offset < 0 {
+		return inputError(op, "offset", o.Offset, "must not be negative")
+	}
+	if o.Limit < 0 {
+		return inputError(op, "limit", o.Limit, "must not be negative")
+	}
+	return nil
+}
+
+// ListBatches reads one page of the account's batches (GET /batches/).
+func (c *Client) ListBatches(ctx context.Context, opts *ListOptions) (*BatchList, error) {
+	const op = "list batches"
+	if err := opts.validate(op); err != nil {
+		return nil, err
+	}
+	q, err := query.Values(opts)
+	if err != nil {
+		return nil, fmt.Errorf("hlrlookup: %s: %w", op, err)
+	}
+	var l BatchList
+	if err := c.sendJSON(ctx, &request{op: op, method: http.MethodGet, path: "batches/", query: q, mode: retryIdempotent}, &l); err != nil {
+		return nil, err
+	}
+	return &l, nil
+}
+
+// AllBatches iterates over every batch from opts.Offset on, reading pages of
+// opts.Limit (the service's default when 0) with GET /batches/ as the loop
+// needs them. It stops when the loop breaks; an error is yielded once, last.
+// opts is not modified.
+func (c *Client) AllBatches(ctx context.Context, opts *ListOptions) iter.Seq2[*Batch, error] {
+	return func(yield func(*Batch, error) bool) {
+		var o ListOptions
+		if opts != nil {
+			o = *opts
+		}
+		for {
+			page, err := c.ListBatches(ctx, &o)
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			for _, b := range page.Batches {
+				if !yield(b, nil) {
+					return
+				}
+			}
+			n := len(page.Batches)
+			// Stop on an empty or last page, and on a server that ignores offset.
+			if n == 0 || (page.Total > 0 && o.Offset+n >= page.Total) || (page.Total == 0 && o.Limit > 0 && n < o.Limit) {
+				return
+			}
+			o.Offset += n
+		}
+	}
+}
+
+// StartBatch starts processing a batch that has data, or resumes a paused
+// one (PUT /batches/{id}/ with {"status":"PROCESSING"}).
+func (c *Client) StartBatch(ctx context.Context, id BatchID) error {
+	return c.updateBatch(ctx, "start batch", id, map[string]any{"status": StatusProcessing})
+}
+
+// PauseBatch pauses a running batch (PUT /batches/{id}/ with
+// {"status":"PAUSED"}); StartBatch resumes it.
+func (c *Client) PauseBatch(ctx context.Context, id BatchID) error {
+	return c.updateBatch(ctx, "pause batch", id, map[string]any{"status": StatusPaused})
+}
+
+// ScheduleBatch makes a batch start by itself at start (PUT /batches/{id}/
+// with {"scheduledStart": RFC 3339 in UTC, whole seconds}). A zero time or
+// one in the past is refused; use StartBatch to start now.
+func (c *Client) ScheduleBatch(ctx context.Context, id BatchID, start time.Time) error {
+	const op = "schedule batch"
+	if start.IsZero() {
+		return inputError(op, "start time", nil, "must not be the zero time")
+	}
+	if start.Before(time.Now().Add(-time.Minute)) {
+		return inputError(op, "start time", start.UTC().Format(time.RFC3339), "is in the past; use StartBatch to start now")
+	}
+	return c.updateBatch(ctx, op, id, map[string]any{"scheduledStart": start.UTC().Format(time.RFC3339)})
+}
+
+// updateBatch sends one PUT command; PUT is idempotent, so it is retried.
+func (c *Client) updateBatch(ctx context.Context, op string, id BatchID, body map[string]any) error {
+	if err := checkID(op, id); err != nil {
+		return err
+	}
+	return c.sendJSON(ctx, &request{op: op, method: http.MethodPut, path: batchPath(id, "/"), jsonBody: body, mode: retryIdempotent}, nil)
+}
+
+// DeleteBatch deletes a batch and its results for good (DELETE
+// /batches/{id}). Download the results first. If a retry finds the batch
+// already gone after an earlier attempt of this call failed without an
+// answer, the delete counts as done.
+func (c *Client) DeleteBatch(ctx context.Context, id BatchID) error {
+	const op = "delete batch"
+	if err := checkID(op, id); err != nil {
+		return err
+	}
+	err := c.sendJSON(ctx, &request{op: op, method: http.MethodDelete, path: batchPath(id, ""), mode: retryIdempotent}, nil)
+	var ae *APIError
+	if errors.As(err, &ae) && ae.Attempts > 1 && errors.Is(err, ErrBatchNotFound) {
+		return nil // an earlier attempt of ours deleted it
+	}
+	return err
+}
+
+// WaitOptions tunes WaitForBatch.
+type WaitOptions struct {
+	PollInterval    time.Duration // first interval; grows to MaxPollInterval (default 5s)
+	MaxPollInterval time.Duration // the longest interval (default 1m)
+	OnProgress      func(*Batch)  // called after every successful poll
+}
+
+// Defaults for WaitOptions.
+const (
+	DefaultPollInterval    = 5 * time.Second
+	DefaultMaxPollInterval = time.Minute
+	// pollGrowth multiplies the interval after each poll.
+	pollGrowth = 1.5
+	// maxPollFailures is how many polls in a row may fail temporarily
+	// (after their own retries) before WaitForBatch gives up.
+	maxPollFailures = 5
+)
+
+// WaitForBatch polls a batch (GET /batches/{id}) until it is complete and
+// returns it. The interval starts at PollInterval and grows by half each poll
+// up to MaxPollInterval. A batch that ends FAILED, ERROR or CANCELLED returns
+// with an error matching ErrBatchFailed. Temporary failures of a poll (429,
+// 5xx, a dropped connection) are ridden out up to five in a row. It returns
+// as soon as ctx ends, with the last batch seen.
+func (c *Client) WaitForBatch(ctx context.Context, id BatchID, opts *WaitOptions) (*Batch, error) {
+	const op = "wait for batch"
+	if err := checkID(op, id); err != nil {
+		return nil, err
+	}
+	var o WaitOptions
+	if opts != nil {
+		o = *opts
+	}
+	if o.PollInterval < 0 {
+		return nil, inputError(op, "PollInterval", o.PollInterval, "must not be negative")
+	}
+	if o.MaxPollInterval < 0 {
+		return nil, inputError(op, "MaxPollInterval", o.MaxPollInterval, "must not be negative")
+	}
+	if o.PollInterval == 0 {
+		o.PollInterval = DefaultPollInterval
+	}
+	if o.MaxPollInterval == 0 {
+		o.MaxPollInterval = max(DefaultMaxPollInterval, o.PollInterval)
+	}
+	if o.PollInterval > o.MaxPollInterval {
+		return nil, inputError(op, "PollInterval", o.PollInterval, fmt.Sprintf("must not be longer than MaxPollInterval %s", o.MaxPollInterval))
+	}
+
+	var last *Batch
+	failures := 0
+	interval := o.PollInterval
+	for {
+		b, err := c.GetBatch(ctx, id)
+		switch {
+		case err == nil:
+			failures = 0
+			last = b
+			if o.OnProgress != nil {
+				o.OnProgress(b)
+			}
+			if b.Status.Complete() {
+				return b, nil
+			}
+			if b.Status.Failed() {
+				return b, fmt.Errorf("hlrlookup: %s %s: %w: status %s after %d of %d numbers", op, id, ErrBatchFailed, b.Status, b.NumComplete, b.NumItems)
+			}
+		case ctx.Err() != nil:
+			return last, err
+		case isTemporary(err) && failures+1 < maxPollFailures:
+			failures++
+		default:
+			return last, err
+		}
+		t := time.NewTimer(interval)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return last, fmt.Errorf("hlrlookup: %s %s: %w", op, id, ctx.Err())
+		case <-t.C:
+		}
+		interval = min(time.Duration(float64(interval)*pollGrowth), o.MaxPollInterval)
+	}
+}
+
+// isTemporary reports errors after which polling again may succeed.
+func isTemporary(err error) bool {
+	var ae *APIError
+	if errors.As(err, &ae) {
+		return ae.Temporary()
+	}
+	var re *RequestError
+	return errors.As(err, &re) && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
+}
+
+// looseInt decodes a JSON number, a numeric string, or null (as 0).
+type looseInt int
+
+func (n *looseInt) UnmarshalJSON(b []byte) error {
+	s, err := looseString(b)
+	if err != nil {
+		return err
+	}
+	if s == "" {
+		*n = 0
+		return nil
+	}
+	i, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		f, ferr := strconv.ParseFloat(s, 64)
+		if ferr != nil || f != float64(int64(f)) {
+			return fmt.Errorf("%q is not a whole number", s)
+		}
+		i = int64(f)
+	}
+	*n = looseInt(i)
+	return nil
+}
+
+// looseStr decodes a JSON string or number as a string, null as "".
+type looseStr string
+
+func (s *looseStr) UnmarshalJSON(b []byte) error {
+	v, err := looseString(b)
+	*s = looseStr(v)
+	return err
+}
+
+// looseString reads a JSON string or number as text; null is "".
+func looseString(b []byte) (string, error) {
+	b = bytes.TrimSpace(b)
+	switch {
+	case len(b) == 0 || bytes.Equal(b, []byte("null")):
+		return "", nil
+	case b[0] == '"':
+		var s string
+		err := json.Unmarshal(b, &s)
+		return s, err
+	case b[0] == '-' || b[0] >= '0' && b[0] <= '9':
+		var n json.Number
+		if err := json.Unmarshal(b, &n); err != nil {
+			return "", err
+		}
+		return n.String(), nil
+	}
+	return "", fmt.Errorf("want a string or a number, got %.20s", b)
+}
+
+// looseTime decodes null, "" or an RFC 3339 time (with or without fraction);
+// "2006-01-02 15:04:05" is read as UTC.
+type looseTime struct{ t time.Time }
+
+func (lt *looseTime) UnmarshalJSON(b []byte) error {
+	s, err := looseString(b)
+	if err != nil || s == "" {
+		lt.t = time.Time{}
+		return err
+	}
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02 15:04:05", "2006-01-02T15:04:05"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			lt.t = t
+			return nil
+		}
+	}
+	return fmt.Errorf("%q is not an RFC 3339 time", s)
+}

@@ -1,0 +1,605 @@
+package hlrlookup
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/go-cleanhttp"
+	"github.com/hashicorp/go-retryablehttp"
+)
+
+// DefaultBaseURL is the batches service's address.
+const DefaultBaseURL = "https://batches.hlrlookup.com"
+
+// Version is this SDK's version; it is part of the User-Agent header.
+const Version = "0.1.0"
+
+// maxMetadataBytes bounds how much of a metadata response (a batch, a list of
+// batches) is read: a larger body is refused instead of buffered.
+const maxMetadataBytes = 8 << 20
+
+// Client talks to the batches service. It is safe for concurrent use by many
+// goroutines; create one per set of credentials and reuse it.
+//
+// A Client prints no secrets: formatting it with %v, %+v or %#v, or logging
+// it with slog, shows the base URL and a masked API key only.
+type Client struct {
+	baseURL   *url.URL // always ends in "/"
+	apiKey    string
+	secret    string
+	userAgent string
+	retry     RetryPolicy
+	logger    *slog.Logger // never nil; discards unless WithLogger was given
+	rc        *retryablehttp.Client
+}
+
+// RetryPolicy says how often and how long the client retries a request that
+// failed in a way worth retrying (see the package documentation for which).
+type RetryPolicy struct {
+	MaxRetries int           // retries after the first attempt; 0 disables retries
+	MinWait    time.Duration // the first backoff; it doubles per retry
+	MaxWait    time.Duration // the longest backoff; also caps Retry-After
+}
+
+// DefaultRetryPolicy is used unless WithRetryPolicy says otherwise: up to three
+// retries, waiting 500ms, 1s, 2s (with jitter), never longer than 30s.
+var DefaultRetryPolicy = RetryPolicy{MaxRetries: 3, MinWait: 500 * time.Millisecond, MaxWait: 30 * time.Second}
+
+// Option configures a Client in NewClient. Options validate their arguments
+// and make NewClient return an error when they are wrong.
+type Option func(*options) error
+
+type options struct {
+	baseURL    string
+	httpClient *http.Client
+	retry      RetryPolicy
+	logger     *slog.Logger
+	userAgent  string
+}
+
+// WithBaseURL points the client at another address, such as the fake service
+// of package hlrlookuptest. It must be https, except for loopback hosts
+// (localhost, 127.0.0.0/8, ::1), and may carry a path prefix but no query,
+// fragment or user information.
+func WithBaseURL(rawURL string) Option {
+	return func(o *options) error {
+		if _, err := parseBaseURL(rawURL); err != nil {
+			return err
+		}
+		o.baseURL = rawURL
+		return nil
+	}
+}
+
+// WithHTTPClient makes the client send through hc (its Transport, Timeout,
+// Jar and CheckRedirect). hc is copied, never modified: the SDK places its
+// retry layer above the copy and its credential layer beneath it.
+//
+// Note that a Timeout on hc bounds each attempt including the download of a
+// results file; prefer a context deadline for whole calls.
+func WithHTTPClient(hc *http.Client) Option {
+	return func(o *options) error {
+		if hc == nil {
+			return errors.New("hlrlookup: WithHTTPClient: the *http.Client is nil")
+		}
+		o.httpClient = hc
+		return nil
+	}
+}
+
+// WithRetryPolicy replaces DefaultRetryPolicy. A zero MinWait or MaxWait
+// takes the default's value; negative numbers and MinWait > MaxWait are
+// refused. MaxRetries 0 disables retries.
+func WithRetryPolicy(p RetryPolicy) Option {
+	return func(o *options) error {
+		switch {
+		case p.MaxRetries < 0:
+			return fmt.Errorf("hlrlookup: WithRetryPolicy: MaxRetries %d is negative; use 0 to disable retries", p.MaxRetries)
+		case p.MinWait < 0:
+			return fmt.Errorf("hlrlookup: WithRetryPolicy: MinWait %s is negative", p.MinWait)
+		case p.MaxWait < 0:
+			return fmt.Errorf("hlrlookup: WithRetryPolicy: MaxWait %s is negative", p.MaxWait)
+		}
+		if p.MinWait == 0 {
+			p.MinWait = DefaultRetryPolicy.MinWait
+		}
+		if p.MaxWait == 0 {
+			p.MaxWait = max(DefaultRetryPolicy.MaxWait, p.MinWait)
+		}
+		if p.MinWait > p.MaxWait {
+			return fmt.Errorf("hlrlookup: WithRetryPolicy: MinWait %s is longer than MaxWait %s", p.MinWait, p.MaxWait)
+		}
+		o.retry = p
+		return nil
+	}
+}
+
+// WithLogger makes the client log each attempt, retry and failure to l:
+// method, path, status, attempt and duration at debug level, never the query
+// string or a credential. Without it the client logs nothing.
+func WithLogger(l *slog.Logger) Option {
+	return func(o *options) error {
+		if l == nil {
+			return errors.New("hlrlookup: WithLogger: the *slog.Logger is nil")
+		}
+		o.logger = l
+		return nil
+	}
+}
+
+// WithUserAgent puts ua (your product, e.g. "acme-cleaner/2.1") in front of
+// the SDK's own User-Agent.
+func WithUserAgent(ua string) Option {
+	return func(o *options) error {
+		ua = strings.TrimSpace(ua)
+		if ua == "" {
+			return errors.New("hlrlookup: WithUserAgent: the user agent is empty")
+		}
+		if strings.ContainsAny(ua, "\r\n\x00") {
+			return fmt.Errorf("hlrlookup: WithUserAgent: %q contains a line break or NUL", ua)
+		}
+		o.userAgent = ua
+		return nil
+	}
+}
+
+// NewClient returns a client for the account with the given API key and
+// secret. It makes no request. Errors come only from empty credentials and
+// invalid options.
+func NewClient(apiKey, secret string, opts ...Option) (*Client, error) {
+	if strings.TrimSpace(apiKey) == "" {
+		return nil, errors.New("hlrlookup: NewClient: the API key is empty")
+	}
+	if strings.TrimSpace(secret) == "" {
+		return nil, errors.New("hlrlookup: NewClient: the API secret is empty")
+	}
+	o := options{baseURL: DefaultBaseURL, retry: DefaultRetryPolicy}
+	for _, opt := range opts {
+		if opt == nil {
+			continue
+		}
+		if err := opt(&o); err != nil {
+			return nil, err
+		}
+	}
+	base, err := parseBaseURL(o.baseURL)
+	if err != nil {
+		return nil, err
+	}
+	c := &Client{
+		baseURL:   base,
+		apiKey:    apiKey,
+		secret:    secret,
+		userAgent: sdkUserAgent(o.userAgent),
+		retry:     o.retry,
+		logger:    o.logger,
+	}
+	if c.logger == nil {
+		c.logger = slog.New(slog.DiscardHandler)
+	}
+
+	// The caller's client is copied; its transport goes beneath the credential layer.
+	var hc http.Client
+	if o.httpClient != nil {
+		hc = *o.httpClient
+	}
+	base2 := hc.Transport
+	if base2 == nil {
+		// Our own pooled transport, so that retryablehttp's CloseIdleConnections
+		// after a failure never flushes http.DefaultTransport's shared pool.
+		base2 = cleanhttp.DefaultPooledTransport()
+	}
+	hc.Transport = &authTransport{base: base2, scheme: base.Scheme, host: base.Host, apiKey: apiKey, secret: secret}
+
+	c.rc = &retryablehttp.Client{
+		HTTPClient:     &hc,
+		Logger:         nil, // the SDK logs for itself, without URLs
+		RetryWaitMin:   c.retry.MinWait,
+		RetryWaitMax:   c.retry.MaxWait,
+		RetryMax:       c.retry.MaxRetries,
+		CheckRetry:     c.checkRetry,
+		Backoff:        c.backoff,
+		ErrorHandler:   passthroughErrorHandler,
+		RequestLogHook: c.logAttempt,
+	}
+	return c, nil
+}
+
+// BaseURL returns the address the client sends to.
+func (c *Client) BaseURL() string { return c.baseURL.String() }
+
+// APIKey returns the client's API key, masked for display ("abcd…").
+func (c *Client) APIKey() string { return maskKey(c.apiKey) }
+
+// String describes the client without its secret.
+func (c *Client) String() string {
+	return fmt.Sprintf("hlrlookup.Client{BaseURL: %q, APIKey: %q, Secret: REDACTED}", c.baseURL.String(), maskKey(c.apiKey))
+}
+
+// GoString describes the client for %#v without its secret.
+func (c *Client) GoString() string { return "&" + c.String() }
+
+// Format prints the client for every fmt verb without its secret.
+func (c *Client) Format(f fmt.State, verb rune) {
+	if verb == 'v' && f.Flag('#') {
+		_, _ = io.WriteString(f, c.GoString())
+		return
+	}
+	_, _ = io.WriteString(f, c.String())
+}
+
+// LogValue describes the client to slog without its secret.
+func (c *Client) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("base_url", c.baseURL.String()), slog.String("api_key", maskKey(c.apiKey)))
+}
+
+func maskKey(k string) string {
+	if len(k) <= 4 {
+		return "****"
+	}
+	return k[:4] + "****"
+}
+
+func sdkUserAgent(prefix string) string {
+	ua := fmt.Sprintf("hlrlookup-go/%s (%s; %s/%s)", Version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	if prefix != "" {
+		ua = prefix + " " + ua
+	}
+	return ua
+}
+
+func parseBaseURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil {
+		return nil, fmt.Errorf("hlrlookup: base URL %q: %v", raw, err)
+	}
+	switch {
+	case u.Scheme != "https" && u.Scheme != "http":
+		return nil, fmt.Errorf("hlrlookup: base URL %q: the scheme must be https", raw)
+	case u.Host == "":
+		return nil, fmt.Errorf("hlrlookup: base URL %q: no host", raw)
+	case u.User != nil:
+		return nil, errors.New("hlrlookup: base URL: must not contain user information")
+	case u.RawQuery != "" || u.ForceQuery:
+		return nil, fmt.Errorf("hlrlookup: base URL %q: must not contain a query; credentials are added by the client", u.Scheme+"://"+u.Host+u.Path)
+	case u.Fragment != "":
+		return nil, fmt.Errorf("hlrlookup: base URL %q: must not contain a fragment", raw)
+	case u.Scheme == "http" && !isLoopback(u.Hostname()):
+		return nil, fmt.Errorf("hlrlookup: base URL %q: the scheme must be https (plain http is allowed only for loopback hosts, since the secret travels in the URL)", raw)
+	}
+	if !strings.HasSuffix(u.Path, "/") {
+		u.Path += "/"
+	}
+	u.RawPath = ""
+	return u, nil
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// authTransport adds the credentials to a clone of each request bound for the
+// API's own scheme and host, beneath the retry layer, and hands back the
+// original, credential-free request on the response. Requests to any other
+// host (a redirect, say) go out untouched.
+type authTransport struct {
+	base           http.RoundTripper
+	scheme, host   string
+	apiKey, secret string
+}
+
+func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.URL.Scheme != t.scheme || !strings.EqualFold(req.URL.Host, t.host) {
+		return t.base.RoundTrip(req)
+	}
+	authed := req.Clone(req.Context())
+	q := authed.URL.Query()
+	q.Set("apikey", t.apiKey)
+	q.Set("secret", t.secret)
+	authed.URL.RawQuery = q.Encode()
+	resp, err := t.base.RoundTrip(authed)
+	if resp != nil {
+		resp.Request = req
+	}
+	if err != nil {
+		err = scrubError(err, t.secret)
+	}
+	return resp, err
+}
+
+// retryMode says which failures of a request may be retried.
+type retryMode int
+
+const (
+	retryIdempotent retryMode = iota // GET, PUT, DELETE: transport errors, 429, 5xx
+	retryUnsafe                      // POST: only never-sent requests, 429 and 503
+	retryNever                       // a body that cannot be replayed
+)
+
+// request is one call to the API as the operations describe it; send turns it
+// into HTTP.
+type request struct {
+	op          string     // what the user called, e.g. "create batch"
+	method      string     // HTTP method
+	path        string     // relative to the base URL, e.g. "batches/42"
+	query       url.Values // never credentials
+	jsonBody    any        // marshalled as the body when non-nil
+	body        func() (io.Reader, error)
+	contentType string
+	size        int64 // Content-Length of body; -1 unknown
+	mode        retryMode
+}
+
+// callState travels in the request context so that the retry hooks, which
+// see only the context, know the request's retry mode, and so that the
+// pipeline learns how many attempts were made.
+type callState struct {
+	op       string
+	method   string
+	path     string
+	mode     retryMode
+	attempts int
+	started  time.Time
+}
+
+type callStateKey struct{}
+
+func stateOf(ctx context.Context) *callState {
+	s, _ := ctx.Value(callStateKey{}).(*callState)
+	return s
+}
+
+// send is the one place that builds, sends, retries and classifies requests.
+// It returns a 2xx response whose body the caller must close, or an error: a
+// *APIError for a non-2xx answer, a *RequestError when no answer came.
+func (c *Client) send(ctx context.Context, r *request) (*http.Response, error) {
+	if ctx == nil {
+		return nil, fmt.Errorf("hlrlookup: %s: nil context", r.op)
+	}
+	u := *c.baseURL
+	u.Path = c.baseURL.Path + r.path
+	if len(r.query) > 0 {
+		u.RawQuery = r.query.Encode()
+	}
+
+	st := &callState{op: r.op, method: r.method, path: u.Path, mode: r.mode, started: time.Now()}
+	ctx = context.WithValue(ctx, callStateKey{}, st)
+
+	var body any // what retryablehttp replays
+	switch {
+	case r.jsonBody != nil:
+		b, err := json.Marshal(r.jsonBody)
+		if err != nil {
+			return nil, fmt.Errorf("hlrlookup: %s: encoding the request: %w", r.op, err)
+		}
+		body = b
+	case r.body != nil:
+		body = retryablehttp.ReaderFunc(r.body)
+	}
+	req, err := retryablehttp.NewRequestWithContext(ctx, r.method, u.String(), body)
+	if err != nil {
+		return nil, c.transportError(ctx, st, err)
+	}
+	if r.body != nil && r.size >= 0 {
+		req.ContentLength = r.size // a file section has no Len(); without this it would go chunked
+		if r.size == 0 {
+			req.Body = http.NoBody
+		}
+	}
+	req.Header.Set("User-Agent", c.userAgent)
+	req.Header.Set("Accept", "application/json, text/csv;q=0.9, */*;q=0.5")
+	switch {
+	case r.contentType != "":
+		req.Header.Set("Content-Type", r.contentType)
+	case r.jsonBody != nil:
+		req.Header.Set("Content-Type", "application/json")
+	}
+
+	resp, err := c.rc.Do(req)
+	if err != nil {
+		if resp != nil {
+			drainClose(resp.Body)
+		}
+		return nil, c.transportError(ctx, st, err)
+	}
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		c.logger.LogAttrs(ctx, slog.LevelDebug, "hlrlookup: done",
+			slog.String("op", st.op), slog.String("method", st.method), slog.String("path", st.path),
+			slog.Int("status", resp.StatusCode), slog.Int("attempts", st.attempts), slog.Duration("elapsed", time.Since(st.started)))
+		return resp, nil
+	}
+	apiErr := c.newAPIError(st, resp)
+	c.logger.LogAttrs(ctx, slog.LevelDebug, "hlrlookup: failed",
+		slog.String("op", st.op), slog.String("method", st.method), slog.String("path", st.path),
+		slog.Int("status", resp.StatusCode), slog.String("code", apiErr.Code), slog.Int("attempts", st.attempts))
+	return nil, apiErr
+}
+
+// sendJSON sends r and decodes a 2xx JSON answer into v (when v is not nil),
+// reading at most maxMetadataBytes.
+func (c *Client) sendJSON(ctx context.Context, r *request, v any) error {
+	resp, err := c.send(ctx, r)
+	if err != nil {
+		return err
+	}
+	defer drainClose(resp.Body)
+	if v == nil {
+		return nil
+	}
+	return decodeJSONBody(r.op, r.method, resp, v)
+}
+
+func decodeJSONBody(op, method string, resp *http.Response, v any) error {
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxMetadataBytes+1))
+	where := fmt.Sprintf("hlrlookup: %s: %s %s", op, method, resp.Request.URL.Path)
+	if err != nil {
+		return fmt.Errorf("%s: reading the response: %w", where, err)
+	}
+	if len(data) > maxMetadataBytes {
+		return fmt.Errorf("%s: %w: the response is larger than %d MiB", where, ErrUnexpectedResponse, maxMetadataBytes>>20)
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return fmt.Errorf("%s: %w: %s (Content-Type %q, %d bytes): %v",
+			where, ErrUnexpectedResponse, describeBody(data), resp.Header.Get("Content-Type"), len(data), err)
+	}
+	return nil
+}
+
+func describeBody(b []byte) string {
+	t := bytes.TrimSpace(b)
+	switch {
+	case len(t) == 0:
+		return "empty body"
+	case t[0] == '<':
+		return "HTML instead of JSON"
+	default:
+		return "not the expected JSON"
+	}
+}
+
+// drainClose reads a little of what is left so the connection can be reused,
+// then closes the body.
+func drainClose(rc io.ReadCloser) {
+	if rc == nil {
+		return
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(rc, 4<<10))
+	_ = rc.Close()
+}
+
+// logAttempt counts attempts (retryablehttp numbers them from 0) and logs each.
+func (c *Client) logAttempt(_ retryablehttp.Logger, req *http.Request, attempt int) {
+	st := stateOf(req.Context())
+	if st == nil {
+		return
+	}
+	st.attempts = attempt + 1
+	c.logger.LogAttrs(req.Context(), slog.LevelDebug, "hlrlookup: sending",
+		slog.String("op", st.op), slog.String("method", st.method), slog.String("path", st.path),
+		slog.Int("attempt", st.attempts))
+}
+
+// checkRetry decides whether to retry: never once the context is done or
+// retries are exhausted; GET, PUT and DELETE on transport errors, 429 and 5xx
+// (not 501); POST only when it provably never left the machine, or on 429 and
+// 503 (the server did not act); a non-replayable body never.
+func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	if ctx.Err() != nil {
+		return false, ctx.Err()
+	}
+	st := stateOf(ctx)
+	mode := retryIdempotent
+	if st != nil {
+		mode = st.mode
+	}
+	if mode == retryNever {
+		return false, nil
+	}
+	if err != nil {
+		if isPermanentTransportError(err) {
+			return false, nil
+		}
+		if mode == retryUnsafe && !neverSent(err) {
+			return false, nil
+		}
+		c.logRetry(ctx, st, 0, err)
+		return true, nil
+	}
+	switch code := resp.StatusCode; {
+	case code == http.StatusTooManyRequests || code == http.StatusServiceUnavailable:
+		if wait, ok := retryAfter(resp); ok {
+			wait = min(wait, c.retry.MaxWait)
+			if dl, has := ctx.Deadline(); has && time.Now().Add(wait).After(dl) {
+				return false, nil // the caller's deadline would pass while waiting: fail fast
+			}
+		}
+	case code >= 500 && code != http.StatusNotImplemented:
+		if mode == retryUnsafe {
+			return false, nil
+		}
+	default:
+		return false, nil
+	}
+	c.logRetry(ctx, st, resp.StatusCode, nil)
+	return true, nil
+}
+
+func (c *Client) logRetry(ctx context.Context, st *callState, status int, err error) {
+	if st == nil {
+		return
+	}
+	attrs := []slog.Attr{slog.String("op", st.op), slog.String("method", st.method), slog.String("path", st.path), slog.Int("attempt", st.attempts)}
+	if status != 0 {
+		attrs = append(attrs, slog.Int("status", status))
+	}
+	if err != nil {
+		attrs = append(attrs, slog.String("error", scrubError(err, c.secret).Error()))
+	}
+	c.logger.LogAttrs(ctx, slog.LevelDebug, "hlrlookup: will retry", attrs...)
+}
+
+// backoff waits MinWait·2^n with jitter, capped at MaxWait; a Retry-After on
+// 429 or 503 is honoured, capped at MaxWait.
+func (c *Client) backoff(minWait, maxWait time.Duration, attempt int, resp *http.Response) time.Duration {
+	if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
+		if wait, ok := retryAfter(resp); ok {
+			return min(wait, maxWait)
+		}
+	}
+	d := minWait
+	for i := 0; i < attempt && d < maxWait; i++ {
+		d *= 2
+	}
+	d = min(d, maxWait)
+	// Equal jitter: between half and all of d, so that many clients spread out.
+	if half := d / 2; half > 0 {
+		d = half + jitter(half)
+	}
+	return d
+}
+
+// retryAfter reads a Retry-After header in seconds or as an HTTP date.
+func retryAfter(resp *http.Response) (time.Duration, bool) {
+	v := strings.TrimSpace(resp.Header.Get("Retry-After"))
+	if v == "" {
+		return 0, false
+	}
+	var secs int64
+	if _, err := fmt.Sscanf(v, "%d", &secs); err == nil && fmt.Sprint(secs) == v {
+		if secs < 0 {
+			return 0, false
+		}
+		return time.Duration(secs) * time.Second, true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(time.Until(t), 0), true
+	}
+	return 0, false
+}
+
+// passthroughErrorHandler hands the last response back when retries run out,
+// so that it becomes a typed *APIError, and otherwise the error.
+func passthroughErrorHandler(resp *http.Response, err error, _ int) (*http.Response, error) {
+	if resp != nil && err == nil {
+		return resp, nil
+	}
+	if resp != nil {
+		drainClose(resp.Body)
+	}
+	return nil, err
+}
