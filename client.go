@@ -222,16 +222,17 @@ func (c *Client) BaseURL() string { return c.baseURL.String() }
 // APIKey returns the client's API key, masked for display ("abcd…").
 func (c *Client) APIKey() string { return maskKey(c.apiKey) }
 
-// String describes the client without its secret.
-func (c *Client) String() string {
+// String describes the client without its secret. The formatting methods
+// have value receivers so that a copied Client value is redacted too.
+func (c Client) String() string {
 	return fmt.Sprintf("hlrlookup.Client{BaseURL: %q, APIKey: %q, Secret: REDACTED}", c.baseURL.String(), maskKey(c.apiKey))
 }
 
 // GoString describes the client for %#v without its secret.
-func (c *Client) GoString() string { return "&" + c.String() }
+func (c Client) GoString() string { return "&" + c.String() }
 
 // Format prints the client for every fmt verb without its secret.
-func (c *Client) Format(f fmt.State, verb rune) {
+func (c Client) Format(f fmt.State, verb rune) {
 	if verb == 'v' && f.Flag('#') {
 		_, _ = io.WriteString(f, c.GoString())
 		return
@@ -240,7 +241,7 @@ func (c *Client) Format(f fmt.State, verb rune) {
 }
 
 // LogValue describes the client to slog without its secret.
-func (c *Client) LogValue() slog.Value {
+func (c Client) LogValue() slog.Value {
 	return slog.GroupValue(slog.String("base_url", c.baseURL.String()), slog.String("api_key", maskKey(c.apiKey)))
 }
 
@@ -305,7 +306,7 @@ type authTransport struct {
 
 func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.URL.Scheme != t.scheme || !strings.EqualFold(req.URL.Host, t.host) {
-		return t.base.RoundTrip(req)
+		return t.base.RoundTrip(t.withoutCredentials(req))
 	}
 	authed := req.Clone(req.Context())
 	q := authed.URL.Query()
@@ -320,6 +321,27 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		err = scrubError(err, t.secret)
 	}
 	return resp, err
+}
+
+// withoutCredentials strips the credentials from a request bound for another
+// host, in case the API put them into a redirect's Location.
+func (t *authTransport) withoutCredentials(req *http.Request) *http.Request {
+	raw := req.URL.RawQuery
+	if raw == "" || !strings.Contains(raw, t.secret) && !strings.Contains(raw, url.QueryEscape(t.secret)) {
+		return req
+	}
+	clean := req.Clone(req.Context())
+	q := clean.URL.Query()
+	for k, vs := range q {
+		for _, v := range vs {
+			if v == t.secret || strings.Contains(v, t.secret) {
+				q.Del(k)
+			}
+		}
+	}
+	q.Del("apikey")
+	clean.URL.RawQuery = q.Encode()
+	return clean
 }
 
 // retryMode says which failures of a request may be retried.
@@ -378,6 +400,9 @@ func (c *Client) send(ctx context.Context, r *request) (*http.Response, error) {
 	}
 
 	st := &callState{op: r.op, method: r.method, path: u.Path, mode: r.mode, started: time.Now()}
+	if err := ctx.Err(); err != nil { // nothing was sent
+		return nil, &RequestError{Op: r.op, Method: r.method, Path: u.Path, Attempts: 0, Err: err}
+	}
 	ctx = context.WithValue(ctx, callStateKey{}, st)
 
 	var body any // what retryablehttp replays
@@ -448,7 +473,7 @@ func decodeJSONBody(op, method string, resp *http.Response, v any) error {
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxMetadataBytes+1))
 	where := fmt.Sprintf("hlrlookup: %s: %s %s", op, method, resp.Request.URL.Path)
 	if err != nil {
-		return fmt.Errorf("%s: reading the response: %w", where, err)
+		return fmt.Errorf("%s: %w: reading the response: %w", where, ErrUnexpectedResponse, err)
 	}
 	if len(data) > maxMetadataBytes {
 		return fmt.Errorf("%s: %w: the response is larger than %d MiB", where, ErrUnexpectedResponse, maxMetadataBytes>>20)
