@@ -1,0 +1,63 @@
+// Package hlrlookup is a client for HLR Lookup's batch API ("Bulk Uploads
+// Via API"): create a batch, upload a file or a list of phone numbers, start,
+// pause or schedule it, wait for it, download the results as CSV or JSON,
+// and delete it.
+//
+// # Getting started
+//
+// Create one [Client] per set of credentials with [NewClient] and reuse it;
+// it is safe for concurrent use:
+//
+//	client, err := hlrlookup.NewClient(os.Getenv("HLRLOOKUP_API_KEY"), os.Getenv("HLRLOOKUP_SECRET"))
+//	if err != nil { … }
+//	batch, err := client.CreateBatch(ctx, hlrlookup.NewBatch{Filename: "march.csv"})
+//	err = client.UploadFile(ctx, batch.ID, "march.csv", nil)
+//	err = client.StartBatch(ctx, batch.ID)
+//	batch, err = client.WaitForBatch(ctx, batch.ID, nil)
+//	for r, err := range client.Results(ctx, batch.ID) { … r.LiveStatus … }
+//
+// Every method takes a [context.Context] first; cancelling it stops waits,
+// retries and transfers at once. Package hlrlookuptest provides an in-memory
+// fake of the service for tests and demos, with no credentials and no credits.
+//
+// # Operations and REST calls
+//
+//   - [Client.ListBatches], [Client.AllBatches]: GET /batches/
+//   - [Client.GetBatch]: GET /batches/{id}
+//   - [Client.CreateBatch]: POST /batches/
+//   - [Client.UploadFile], [Client.Upload], [Client.UploadNumbers]: POST /batches/{id}/source
+//   - [Client.StartBatch], [Client.PauseBatch], [Client.ScheduleBatch]: PUT /batches/{id}/
+//   - [Client.WaitForBatch]: GET /batches/{id}, polled
+//   - [Client.Download], [Client.DownloadTo], [Client.DownloadFile], [Client.Results]: GET /batches/{id}/results
+//   - [Client.DeleteBatch]: DELETE /batches/{id}
+//
+// # Errors
+//
+// A non-2xx answer is an [*APIError] carrying the status, the server's code
+// and message, the request's method and path (never its query), the number
+// of attempts and a hint from the service's documentation. Classify it with
+// errors.Is and the sentinels ([ErrBatchNotFound], [ErrUnauthorized],
+// [ErrRateLimited], [ErrServer], …). A request that got no answer is a
+// [*RequestError]. Arguments the SDK refuses before sending anything are
+// [*InputError] values matching [ErrInvalidInput].
+//
+// # Retries
+//
+// Requests go through go-retryablehttp with [DefaultRetryPolicy] unless
+// [WithRetryPolicy] says otherwise. GET, PUT and DELETE are retried on
+// connection errors, 429 and 5xx (not 501). POST (create, upload) is retried
+// only when it provably never reached the service (connection refused) or on
+// 429 and 503, which the service answers without acting. Retry-After is
+// honoured, capped at RetryPolicy.MaxWait, and when it would outlast the
+// context's deadline the call fails at once instead of waiting. A create
+// whose outcome is unknown returns an error matching [ErrOutcomeUnknown]; an
+// upload whose outcome is unknown is settled by reading the batch, so data is
+// stored exactly once.
+//
+// # Security
+//
+// The service takes the API key and secret as query parameters. The SDK adds
+// them beneath its retry layer, only to requests for the API's own scheme and
+// host, so they never appear in an error, a log line, resp.Request.URL, or
+// the client's own formatting. Nothing is logged unless [WithLogger] is given.
+package hlrlookup
