@@ -1,0 +1,99 @@
+// Package hlrlookuptest is an in-memory fake of HLR Lookup's batches API
+// ("Bulk Uploads Via API") on net/http/httptest, for tests of code that uses
+// package hlrlookup and for its examples.
+//
+// A Server is stateful, concurrency-safe and deterministic: batch ids are
+// sequential (1001, 1002, …), results are a pure function of each number and
+// the batch's options, and nothing sleeps except a FaultStall. Tests can
+// inject transport and HTTP faults (InjectFault), read a redacted log of
+// every request (Requests), count TCP connections (Connections) and inspect
+// stored batches (Batch, Numbers).
+//
+//	srv := hlrlookuptest.NewServer(hlrlookuptest.WithProcessing(hlrlookuptest.PerPoll(10)))
+//	defer srv.Close()
+//	client := srv.Client()
+//
+// # Routes
+//
+// Every request needs the query parameters apikey and secret of an account
+// (APIKey/Secret, or one added with WithAccount); they are checked first,
+// after injected faults.
+//
+//	GET    /batches/                   list the caller's batches, oldest first: {"total","offset","limit","batches":[…]}
+//	POST   /batches/                   create: {"filename","type","batchArguments"} → 201 and the batch
+//	GET    /batches/{id}               the batch
+//	PUT    /batches/{id}/              {"status":"PROCESSING"}, {"status":"PAUSED"} or {"scheduledStart":"RFC 3339"} → 200 and the batch
+//	DELETE /batches/{id}               → 200 and the batch as it was; the id is gone for good
+//	POST   /batches/{id}/source        upload CSV or text, ?column=N (0-based) → 200 and the batch
+//	GET    /batches/{id}/results       CSV, or JSON with ?format=json
+//
+// A trailing slash is optional on every route.
+//
+// # Assumptions
+//
+// CONTRACT.md is the law; where the vendor's page is silent the fake
+// assumes the following. Each is a choice, not a fact about the real
+// service.
+//
+//   - Statuses: NEW after create, READY after the upload, SCHEDULED after a
+//     schedule, then PROCESSING, PAUSED, COMPLETE. A scheduled batch starts
+//     by itself when the server clock passes scheduledStart (checked lazily
+//     on every request and by Batch).
+//   - Start (PUT PROCESSING) of a NEW batch is 400 BAD_REQUEST "no data
+//     loaded", of a COMPLETE one 400 BAD_REQUEST; of a PROCESSING batch it is
+//     a 200 no-op, so retries are safe; READY, PAUSED and SCHEDULED batches
+//     start (resume) at once. With Instant processing the answer to the start
+//     already says COMPLETE.
+//   - Pause of a PAUSED batch is a 200 no-op; of a PROCESSING or SCHEDULED
+//     batch it pauses; otherwise 400 BAD_REQUEST.
+//   - Schedule needs a time strictly in the future (else 400 INVALID_REQUEST)
+//     and a READY, PAUSED or SCHEDULED batch (else 400 BAD_REQUEST). A PUT
+//     body must hold exactly one of status and scheduledStart.
+//   - Create needs "type" HLR_V2 or HLR_LOOKUP; "filename" is optional;
+//     "batchArguments" is echoed as sent (compacted; {} when absent or
+//     null). ownerName is "1" for the default account, "2", "3", … for the
+//     accounts added with WithAccount, in order.
+//   - List: limit defaults to 10 (also for limit=0) and is capped at 100;
+//     an offset past the end gives an empty page.
+//   - Uploads: Content-Type text/csv or text/plain; the body is read as CSV
+//     with any number of columns (lazy quotes, a UTF-8 BOM is skipped);
+//     blank lines are skipped; a first row whose chosen column holds no digit
+//     is a header, kept for the results; short rows are padded. The
+//     byte/number limit (WithUploadLimits) applies to every upload, since the
+//     wire cannot tell a file from a body. A second upload is 409
+//     DATA_ALREADY_LOADED, even while the first is in flight.
+//   - Results are only served for COMPLETE batches (else 400 BAD_REQUEST
+//     "results not ready"). The CSV download has the file's own columns first
+//     (their header names, else column_1…column_N), then the result fields
+//     flattened with dots. The JSON download holds only the result records,
+//     in the envelope chosen with WithJSONEnvelope.
+//   - A result is a function of the number (see ResultRecord): letters, or
+//     fewer than 7 or more than 15 digits, give telephone_number_type
+//     BAD_FORMAT, live_status NOT_APPLICABLE, networks NOT_AVAILABLE,
+//     is_ported UNKNOWN, 0 credits. Otherwise an FNV hash of the digits picks
+//     live_status (mostly LIVE; NO_COVERAGE costs 0 credits and has no
+//     current network), the number type, porting and the networks, from a
+//     small table by calling code (44, 1, 49, 33, 34, 39, 31; others get the
+//     test network 001-01). credits_spent is 1, or 0.5 (a global-cache hit)
+//     when cache_days_global > 0 and the hash is divisible by 4. A leading
+//     "00" or "+" marks an international number; a leading 0 is converted
+//     with input_format. formatted_telephone_number is "+digits" unless
+//     output_format says E164 (digits) or names the number's own country
+//     (national form). timestamp is the time the batch completed.
+//   - Defaults echoed in request_parameters: cache days 0, save_to_cache YES,
+//     get_ported_date, get_landline_status and usa_status NO, empty formats.
+//   - Errors are {"error":"CODE","message":"…"} with the status and code of
+//     CONTRACT.md's table, checked in this order: injected fault,
+//     authentication (401), path (404), method (405), Content-Type (415), the
+//     request's own parameters and JSON body (400), the batch (404 unknown or
+//     deleted, 403 another account's), its state (400, 409). An upload body is
+//     read only after the batch checks pass.
+//
+// # Faults and keep-alive
+//
+// net/http's Transport retries a replayable request (a GET without a body,
+// for one) once on a new connection when a reused keep-alive connection is
+// closed without a response. A FaultHangUpBefore or FaultHangUpAfter on
+// such a request may therefore be absorbed by the transport and consume a
+// second use of the fault; see InjectFault.
+package hlrlookuptest

@@ -1,0 +1,68 @@
+package hlrlookuptest_test
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/seed682fd871/hlrlookup/hlrlookuptest"
+)
+
+// Example drives the fake with plain net/http: create a batch, upload two
+// numbers, start it and download the results as CSV.
+func Example() {
+	clock := func() time.Time { return time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC) }
+	srv := hlrlookuptest.NewServer(hlrlookuptest.WithClock(clock))
+	defer srv.Close()
+
+	auth := url.Values{"apikey": {hlrlookuptest.APIKey}, "secret": {hlrlookuptest.Secret}}.Encode()
+	call := func(method, path, ctype, body string) *http.Response {
+		req, _ := http.NewRequest(method, srv.URL+path+"?"+auth, strings.NewReader(body))
+		if ctype != "" {
+			req.Header.Set("Content-Type", ctype)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			panic(err)
+		}
+		return res
+	}
+	status := func(res *http.Response) string {
+		defer res.Body.Close()
+		var b struct {
+			ID       string
+			NumItems int
+			Status   string
+		}
+		_ = json.NewDecoder(res.Body).Decode(&b)
+		return fmt.Sprintf("%d batch %s: %d items, %s", res.StatusCode, b.ID, b.NumItems, b.Status)
+	}
+
+	fmt.Println(status(call("POST", "/batches/", "application/json", `{"filename":"demo.csv","type":"HLR_V2"}`)))
+	fmt.Println(status(call("POST", "/batches/1001/source", "text/csv", "phone\n+447700900123\n12345\n")))
+	fmt.Println(status(call("PUT", "/batches/1001/", "application/json", `{"status":"PROCESSING"}`)))
+
+	res := call("GET", "/batches/1001/results", "", "")
+	defer res.Body.Close()
+	rows, _ := csv.NewReader(res.Body).ReadAll()
+	col := map[string]int{}
+	for i, name := range rows[0] {
+		col[name] = i
+	}
+	for _, row := range rows[1:] {
+		fmt.Println(row[col["phone"]], row[col["telephone_number_type"]], row[col["live_status"]],
+			row[col["current_network_details.name"]], row[col["credits_spent"]], row[col["timestamp"]])
+	}
+	fmt.Println(srv.Requests()[1])
+	// Output:
+	// 201 batch 1001: 0 items, NEW
+	// 200 batch 1001: 2 items, READY
+	// 200 batch 1001: 2 items, COMPLETE
+	// +447700900123 MOBILE LIVE EE Limited (T-Mobile) 1 2026-06-01T09:00:00Z
+	// 12345 BAD_FORMAT NOT_APPLICABLE  0 2026-06-01T09:00:00Z
+	// POST /batches/1001/source?apikey=test-key&secret=REDACTED -> 200
+}

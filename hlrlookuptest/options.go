@@ -1,0 +1,160 @@
+package hlrlookuptest
+
+import (
+	"fmt"
+	"math"
+	"time"
+)
+
+// APIKey and Secret are the credentials of the default account of every
+// Server. Requests must carry them as the apikey and secret query parameters.
+const (
+	APIKey = "test-key"
+	Secret = "test-secret"
+)
+
+// Default upload limits: the documented 2 MiB / 100,000 numbers of a body upload.
+const (
+	DefaultMaxUploadBytes   = 2 << 20
+	DefaultMaxUploadNumbers = 100_000
+)
+
+// ServerOption configures a Server built by NewServer.
+type ServerOption func(*config)
+
+// account is one set of credentials known to the fake.
+type account struct {
+	key, secret string
+	ownerName   string // the Batch object's ownerName: "1", "2", … in order of creation
+}
+
+type config struct {
+	accounts   []account
+	processing Processing
+	now        func() time.Time
+	envelope   Envelope
+	numericIDs bool
+	maxBytes   int64
+	maxNumbers int
+}
+
+func defaultConfig() config {
+	return config{
+		accounts:   []account{{key: APIKey, secret: Secret, ownerName: "1"}},
+		processing: Instant(),
+		now:        time.Now,
+		envelope:   EnvelopeArray,
+		maxBytes:   DefaultMaxUploadBytes,
+		maxNumbers: DefaultMaxUploadNumbers,
+	}
+}
+
+// WithAccount adds an account besides the default APIKey/Secret one. Batches
+// belong to the account that created them: other accounts get 403 FORBIDDEN
+// for them and do not see them in the list. Accounts get the ownerName "2",
+// "3", … in the order they are added. It panics on an empty key or secret.
+func WithAccount(apiKey, secret string) ServerOption {
+	if apiKey == "" || secret == "" {
+		panic("hlrlookuptest: WithAccount needs a non-empty key and secret")
+	}
+	return func(c *config) {
+		c.accounts = append(c.accounts, account{
+			key: apiKey, secret: secret, ownerName: fmt.Sprint(len(c.accounts) + 1),
+		})
+	}
+}
+
+// WithProcessing sets how a started batch advances. The default is Instant().
+func WithProcessing(p Processing) ServerOption {
+	return func(c *config) { c.processing = p }
+}
+
+// WithClock sets the server clock (default time.Now). It drives Rate
+// processing, scheduled starts, creationDate, result timestamps and
+// Request.At. The function must be safe for concurrent use.
+func WithClock(now func() time.Time) ServerOption {
+	if now == nil {
+		panic("hlrlookuptest: WithClock(nil)")
+	}
+	return func(c *config) { c.now = now }
+}
+
+// Envelope selects the shape of the JSON results download.
+type Envelope int
+
+const (
+	// EnvelopeArray sends a bare JSON array of records (the default).
+	EnvelopeArray Envelope = iota
+	// EnvelopeResults sends {"results":[…]}.
+	EnvelopeResults
+	// EnvelopeBody sends {"body":{"results":[…]}}.
+	EnvelopeBody
+)
+
+// WithJSONEnvelope sets the envelope of GET /batches/{id}/results?format=json.
+// The real envelope is unknown; the SDK must accept all three.
+func WithJSONEnvelope(e Envelope) ServerOption {
+	return func(c *config) { c.envelope = e }
+}
+
+// WithNumericIDs makes the server send batch ids as JSON numbers (1001)
+// instead of strings ("1001"), to test tolerant decoding.
+func WithNumericIDs() ServerOption {
+	return func(c *config) { c.numericIDs = true }
+}
+
+// WithUploadLimits sets the largest upload body in bytes and in numbers.
+// The default is the documented body limit, 2 MiB and 100,000 numbers. The
+// wire cannot tell a file upload from a body upload, so the limit applies to
+// every POST /batches/{id}/source; a test that uploads big files raises it.
+// A value <= 0 keeps the default.
+func WithUploadLimits(maxBytes int64, maxNumbers int) ServerOption {
+	return func(c *config) {
+		if maxBytes > 0 {
+			c.maxBytes = maxBytes
+		}
+		if maxNumbers > 0 {
+			c.maxNumbers = maxNumbers
+		}
+	}
+}
+
+// Processing says how a started batch advances from PROCESSING to COMPLETE.
+// The zero value is Instant().
+type Processing struct {
+	kind    processingKind
+	perPoll int
+	rate    float64
+}
+
+type processingKind int
+
+const (
+	procInstant processingKind = iota
+	procPerPoll
+	procRate
+)
+
+// Instant completes a batch the moment it starts: the PUT that starts it
+// already answers COMPLETE.
+func Instant() Processing { return Processing{kind: procInstant} }
+
+// PerPoll completes n items of a running batch on every GET /batches/{id} of
+// that batch (counted before the answer is built), so a test sees progress
+// without any clock. It panics if n < 1.
+func PerPoll(n int) Processing {
+	if n < 1 {
+		panic("hlrlookuptest: PerPoll needs n >= 1")
+	}
+	return Processing{kind: procPerPoll, perPoll: n}
+}
+
+// Rate completes itemsPerSecond items per second of the server clock (see
+// WithClock) while a batch runs; progress is computed lazily on each request.
+// It panics unless itemsPerSecond is a finite number > 0.
+func Rate(itemsPerSecond float64) Processing {
+	if !(itemsPerSecond > 0) || math.IsInf(itemsPerSecond, 0) {
+		panic("hlrlookuptest: Rate needs a finite itemsPerSecond > 0")
+	}
+	return Processing{kind: procRate, rate: itemsPerSecond}
+}
