@@ -1,0 +1,997 @@
+package hlrlookup
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+)
+
+// LiveStatus is a result's live_status: whether the number's handset is
+// reachable. The set is open: values the SDK does not know are kept as they are.
+type LiveStatus string
+
+// Known live_status values.
+const (
+	LiveStatusLive                     LiveStatus = "LIVE"                       // active and reachable
+	LiveStatusDead                     LiveStatus = "DEAD"                       // disconnected or decommissioned
+	LiveStatusAbsentSubscriber         LiveStatus = "ABSENT_SUBSCRIBER"          // valid SIM, handset off or out of coverage
+	LiveStatusNoTeleserviceProvisioned LiveStatus = "NO_TELESERVICE_PROVISIONED" // no voice or SMS service (a data SIM)
+	LiveStatusInconclusive             LiveStatus = "INCONCLUSIVE"               // the network gave no usable answer
+	LiveStatusNotAvailableNetworkOnly  LiveStatus = "NOT_AVAILABLE_NETWORK_ONLY" // only MCC/MNC information is possible
+	LiveStatusNoCoverage               LiveStatus = "NO_COVERAGE"                // no information obtainable (not charged)
+	LiveStatusNotApplicable            LiveStatus = "NOT_APPLICABLE"             // no live check applied (not charged)
+)
+
+// NumberType is a result's telephone_number_type. The set is open: values the
+// SDK does not know (TOLL_FREE, PAGER, …) are kept as they are.
+type NumberType string
+
+// Known telephone_number_type values.
+const (
+	NumberTypeMobile           NumberType = "MOBILE"
+	NumberTypeLandline         NumberType = "LANDLINE"
+	NumberTypeMobileOrLandline NumberType = "MOBILE_OR_LANDLINE"
+	NumberTypeVOIP             NumberType = "VOIP"
+	NumberTypeBadFormat        NumberType = "BAD_FORMAT"
+	NumberTypeUnknown          NumberType = "UNKNOWN"
+)
+
+// Network is the original or current network of a looked-up number. Status is
+// the result's original_network or current_network field (AVAILABLE or
+// NOT_AVAILABLE); the other fields come from the matching *_network_details.
+type Network struct {
+	Status        string
+	Name          string
+	MCCMNC        string
+	CountryName   string
+	CountryISO3   string
+	Area          string
+	CountryPrefix string
+}
+
+// RequestParameters is a result's request_parameters: the options the lookup
+// ran with, as echoed by the service, plus the telephone number as uploaded.
+type RequestParameters struct {
+	TelephoneNumber   string
+	SaveToCache       string
+	InputFormat       string
+	OutputFormat      string
+	GetPortedDate     string
+	GetLandlineStatus string
+	USAStatus         string
+	CacheDaysPrivate  int
+	CacheDaysGlobal   int
+}
+
+// Result is one looked-up number of a batch: one row of the CSV download or
+// one record of the JSON download of GET /batches/{id}/results.
+type Result struct {
+	TelephoneNumber          string // request_parameters.telephone_number: as uploaded
+	DetectedTelephoneNumber  string // E.164 digits without "+"; empty on BAD_FORMAT
+	FormattedTelephoneNumber string // empty unless output_format was set
+	LiveStatus               LiveStatus
+	TelephoneNumberType      NumberType
+	IsPorted                 string // YES, NO or UNKNOWN
+	OriginalNetwork          Network
+	CurrentNetwork           Network
+	CreditsSpent             float64 // can be 0.5 (a global-cache hit)
+	Timestamp                time.Time
+	Error                    string // "NONE" on success
+	UUID                     string
+	// Extra holds the uploaded file's own columns and every field the SDK does
+	// not know, keyed by CSV header name or dotted JSON path
+	// ("current_network_details.foo"). Nil when there are none.
+	Extra map[string]string
+
+	RequestParameters RequestParameters
+	SMSEmail          string
+	MMSEmail          string
+	USAStatus         string // the usa_status output field, when requested
+}
+
+// OK reports whether the lookup succeeded: error is empty or "NONE". It makes
+// no request.
+func (r *Result) OK() bool { return r.Error == "" || r.Error == "NONE" }
+
+// Live reports whether live_status is LIVE. It makes no request.
+func (r *Result) Live() bool { return r.LiveStatus == LiveStatusLive }
+
+// ErrResultRecordTooLarge is matched (with errors.Is) by the error a results
+// decoder returns when one record, the CSV header or the JSON envelope around
+// the records exceeds 8 MiB. The decoder refuses it instead of buffering it.
+var ErrResultRecordTooLarge = errors.New("hlrlookup: results record too large")
+
+// maxResultRecordBytes bounds the bytes read for one results record (or the
+// CSV header, or one token of the JSON envelope).
+const maxResultRecordBytes = 8 << 20
+
+// ReadResults decodes a saved results download (the body of
+// GET /batches/{id}/results, CSV or JSON) and yields one *Result per row. It
+// makes no request. The format is sniffed from the first byte that is not
+// whitespace, after an optional UTF-8 byte-order mark: '[' or '{' means JSON,
+// anything else CSV. The input is streamed, never held whole; each yielded
+// *Result is fresh and may be kept.
+//
+// On failure the iterator yields (nil, err) once and stops; an empty input
+// yields nothing. The sequence consumes r and can be ranged over once.
+func ReadResults(r io.Reader) iter.Seq2[*Result, error] {
+	return func(yield func(*Result, error) bool) {
+		br := bufio.NewReader(r)
+		first, err := sniffResults(br)
+		if err != nil {
+			yield(nil, fmt.Errorf("hlrlookup: reading results: %w", err))
+			return
+		}
+		var seq iter.Seq2[*Result, error]
+		switch first {
+		case 0:
+			return // empty or only whitespace
+		case '[', '{':
+			seq = decodeJSONResults(br)
+		default:
+			seq = decodeCSVResults(br)
+		}
+		for res, err := range seq {
+			if !yield(res, err) {
+				return
+			}
+		}
+	}
+}
+
+// sniffResults skips a UTF-8 byte-order mark and whitespace, and returns the
+// next byte without consuming it, or 0 at the end of the input.
+func sniffResults(br *bufio.Reader) (byte, error) {
+	if err := skipBOM(br); err != nil {
+		return 0, err
+	}
+	for {
+		c, err := br.ReadByte()
+		if err == io.EOF {
+			return 0, nil
+		}
+		if err != nil {
+			return 0, err
+		}
+		switch c {
+		case ' ', '\t', '\r', '\n':
+			continue
+		}
+		return c, br.UnreadByte()
+	}
+}
+
+// skipBOM discards a leading UTF-8 byte-order mark, if present.
+func skipBOM(br *bufio.Reader) error {
+	b, err := br.Peek(3)
+	if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {
+		return err
+	}
+	if bytes.HasPrefix(b, []byte("\xef\xbb\xbf")) {
+		_, err = br.Discard(3)
+		return err
+	}
+	return nil
+}
+
+// errRecordLimit is returned by recordLimiter once the limit is exceeded.
+var errRecordLimit = errors.New("results record size limit reached")
+
+// recordLimiter counts the bytes read since the start of the current record
+// (mark) and fails reads once more than maxResultRecordBytes were read, so a
+// huge field or record is refused instead of buffered. Reads are capped at a
+// chunk so decoders' read-ahead stays small.
+type recordLimiter struct {
+	r       io.Reader
+	n       int64
+	tripped bool
+}
+
+const recordLimiterChunk = 64 << 10
+
+func (l *recordLimiter) Read(p []byte) (int, error) {
+	if l.tripped || l.n > maxResultRecordBytes {
+		l.tripped = true
+		return 0, errRecordLimit
+	}
+	if len(p) > recordLimiterChunk {
+		p = p[:recordLimiterChunk]
+	}
+	n, err := l.r.Read(p)
+	l.n += int64(n)
+	return n, err
+}
+
+// mark starts a new record.
+func (l *recordLimiter) mark() { l.n = 0 }
+
+// newRecordReader wraps r in a recordLimiter and a buffered reader with any
+// byte-order mark removed.
+func newRecordReader(r io.Reader) (*recordLimiter, *bufio.Reader, error) {
+	lim := &recordLimiter{r: r}
+	br := bufio.NewReaderSize(lim, recordLimiterChunk)
+	return lim, br, skipBOM(br)
+}
+
+// recordTooLargeError is the error for an oversized record; it matches
+// ErrResultRecordTooLarge.
+type recordTooLargeError struct {
+	format string // "CSV" or "JSON"
+	where  string // "header", "envelope" or "record at row N"
+}
+
+func (e *recordTooLargeError) Error() string {
+	return fmt.Sprintf("hlrlookup: reading %s results: %s exceeds %d MiB", e.format, e.where, maxResultRecordBytes>>20)
+}
+
+func (e *recordTooLargeError) Is(target error) bool { return target == ErrResultRecordTooLarge }
+
+// fieldSetter stores one textual field value into a Result.
+type fieldSetter func(r *Result, v string) error
+
+// resultFields maps every known field, by lower-case dotted name as in the CSV
+// header, to its setter. The JSON decoder's generic path uses it too, so both
+// formats interpret values the same way.
+var resultFields = buildResultFields()
+
+func buildResultFields() map[string]fieldSetter {
+	str := func(f func(*Result) *string) fieldSetter {
+		return func(r *Result, v string) error { *f(r) = v; return nil }
+	}
+	num := func(f func(*Result) *int) fieldSetter {
+		return func(r *Result, v string) (err error) { *f(r), err = parseResultInt(v); return err }
+	}
+	m := map[string]fieldSetter{
+		"error":                      str(func(r *Result) *string { return &r.Error }),
+		"uuid":                       str(func(r *Result) *string { return &r.UUID }),
+		"detected_telephone_number":  str(func(r *Result) *string { return &r.DetectedTelephoneNumber }),
+		"formatted_telephone_number": str(func(r *Result) *string { return &r.FormattedTelephoneNumber }),
+		"is_ported":                  str(func(r *Result) *string { return &r.IsPorted }),
+		"sms_email":                  str(func(r *Result) *string { return &r.SMSEmail }),
+		"mms_email":                  str(func(r *Result) *string { return &r.MMSEmail }),
+		"usa_status":                 str(func(r *Result) *string { return &r.USAStatus }),
+		"live_status": func(r *Result, v string) error {
+			r.LiveStatus = LiveStatus(v)
+			return nil
+		},
+		"telephone_number_type": func(r *Result, v string) error {
+			r.TelephoneNumberType = NumberType(v)
+			return nil
+		},
+		"credits_spent": func(r *Result, v string) (err error) {
+			r.CreditsSpent, err = parseResultFloat(v)
+			return err
+		},
+		"timestamp": func(r *Result, v string) (err error) {
+			r.Timestamp, err = parseResultTime(v)
+			return err
+		},
+		"request_parameters.telephone_number":    str(func(r *Result) *string { return &r.RequestParameters.TelephoneNumber }),
+		"request_parameters.save_to_cache":       str(func(r *Result) *string { return &r.RequestParameters.SaveToCache }),
+		"request_parameters.input_format":        str(func(r *Result) *string { return &r.RequestParameters.InputFormat }),
+		"request_parameters.output_format":       str(func(r *Result) *string { return &r.RequestParameters.OutputFormat }),
+		"request_parameters.get_ported_date":     str(func(r *Result) *string { return &r.RequestParameters.GetPortedDate }),
+		"request_parameters.get_landline_status": str(func(r *Result) *string { return &r.RequestParameters.GetLandlineStatus }),
+		"request_parameters.usa_status":          str(func(r *Result) *string { return &r.RequestParameters.USAStatus }),
+		"request_parameters.cache_days_private":  num(func(r *Result) *int { return &r.RequestParameters.CacheDaysPrivate }),
+		"request_parameters.cache_days_global":   num(func(r *Result) *int { return &r.RequestParameters.CacheDaysGlobal }),
+	}
+	// TelephoneNumber mirrors request_parameters.telephone_number.
+	tel := m["request_parameters.telephone_number"]
+	m["request_parameters.telephone_number"] = func(r *Result, v string) error {
+		r.TelephoneNumber = v
+		return tel(r, v)
+	}
+	for prefix, net := range map[string]func(*Result) *Network{
+		"original_network": func(r *Result) *Network { return &r.OriginalNetwork },
+		"current_network":  func(r *Result) *Network { return &r.CurrentNetwork },
+	} {
+		m[prefix] = str(func(r *Result) *string { return &net(r).Status })
+		d := prefix + "_details."
+		m[d+"name"] = str(func(r *Result) *string { return &net(r).Name })
+		m[d+"mccmnc"] = str(func(r *Result) *string { return &net(r).MCCMNC })
+		m[d+"country_name"] = str(func(r *Result) *string { return &net(r).CountryName })
+		m[d+"country_iso3"] = str(func(r *Result) *string { return &net(r).CountryISO3 })
+		m[d+"area"] = str(func(r *Result) *string { return &net(r).Area })
+		m[d+"country_prefix"] = str(func(r *Result) *string { return &net(r).CountryPrefix })
+	}
+	return m
+}
+
+// parseResultFloat parses credits_spent; empty means 0.
+func parseResultFloat(v string) (float64, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0, nil
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0, fmt.Errorf("invalid number %s", quoteShort(v))
+	}
+	return f, nil
+}
+
+// parseResultInt parses an integer field such as cache_days_private; empty
+// means 0.
+func parseResultInt(v string) (int, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, fmt.Errorf("invalid integer %s", quoteShort(v))
+	}
+	return n, nil
+}
+
+// resultTimeLayoutFallback is accepted besides RFC 3339 (which is what the
+// service sends) because spreadsheet programs rewrite timestamps that way when
+// a CSV download is re-saved; it is read as UTC. Assumed, not documented.
+const resultTimeLayoutFallback = "2006-01-02 15:04:05"
+
+// parseResultTime parses timestamp (RFC 3339); empty means the zero time.
+func parseResultTime(v string) (time.Time, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	if err == nil {
+		return t, nil
+	}
+	if t, err := time.Parse(resultTimeLayoutFallback, v); err == nil {
+		return t, nil
+	}
+	return time.Time{}, fmt.Errorf("invalid RFC 3339 timestamp %s", quoteShort(v))
+}
+
+// quoteShort quotes v for an error message, shortened to 64 bytes.
+func quoteShort(v string) string {
+	if len(v) > 64 {
+		return strconv.Quote(v[:64]) + "…"
+	}
+	return strconv.Quote(v)
+}
+
+// csvColumns is a CSV header mapped once to per-column setters.
+type csvColumns struct {
+	names   []string      // header names as found (trimmed), for errors
+	setters []fieldSetter // one per header column
+	extra   int           // how many columns go to Result.Extra
+}
+
+// mapCSVHeader maps each header column, case-insensitively and trimmed, to the
+// field it fills. When a known name appears more than once the last column
+// fills the field (the uploaded file's own columns come first) and earlier
+// ones go to Extra. Unknown columns go to Extra under their header name; an
+// empty name becomes "column_N" (1-based) and a repeated one gets a "_2", "_3"
+// suffix.
+func mapCSVHeader(header []string) *csvColumns {
+	c := &csvColumns{names: make([]string, len(header)), setters: make([]fieldSetter, len(header))}
+	last := make(map[string]int, len(header))
+	for i, h := range header {
+		h = strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))
+		c.names[i] = h
+		if lh := foldJSONKey(h); resultFields[lh] != nil {
+			last[lh] = i
+		}
+	}
+	used := make(map[string]bool, len(header))
+	for i, h := range c.names {
+		lh := foldJSONKey(h)
+		if j, ok := last[lh]; ok && j == i {
+			c.setters[i] = resultFields[lh]
+			continue
+		}
+		base := h
+		if base == "" {
+			base = "column_" + strconv.Itoa(i+1)
+		}
+		key := base
+		for n := 2; used[key]; n++ {
+			key = base + "_" + strconv.Itoa(n)
+		}
+		used[key] = true
+		c.extra++
+		c.setters[i] = func(r *Result, v string) error {
+			r.Extra[key] = v
+			return nil
+		}
+	}
+	return c
+}
+
+// decodeCSVResults decodes a CSV results download: a header row, then one row
+// per result. Columns are mapped by header name; the uploaded file's own
+// columns and unknown columns go to Result.Extra, as do fields beyond the
+// header (as "column_N"). Memory stays flat whatever the number of rows.
+func decodeCSVResults(r io.Reader) iter.Seq2[*Result, error] {
+	return func(yield func(*Result, error) bool) {
+		const prefix = "hlrlookup: reading CSV results"
+		lim, br, err := newRecordReader(r)
+		if err != nil {
+			yield(nil, fmt.Errorf("%s: %w", prefix, err))
+			return
+		}
+		cr := csv.NewReader(br)
+		cr.ReuseRecord = true
+		cr.FieldsPerRecord = -1
+
+		header, err := cr.Read()
+		if err == io.EOF {
+			return
+		}
+		if err != nil {
+			if lim.tripped {
+				err = &recordTooLargeError{format: "CSV", where: "header"}
+			} else {
+				err = fmt.Errorf("%s: header: %w", prefix, err)
+			}
+			yield(nil, err)
+			return
+		}
+		cols := mapCSVHeader(header)
+
+		for row := 1; ; row++ {
+			lim.mark()
+			rec, err := cr.Read()
+			if err == io.EOF {
+				return
+			}
+			if err != nil {
+				if lim.tripped {
+					err = &recordTooLargeError{format: "CSV", where: "record at row " + strconv.Itoa(row)}
+				} else {
+					err = fmt.Errorf("%s: row %d: %w", prefix, row, err)
+				}
+				yield(nil, err)
+				return
+			}
+			res := &Result{}
+			if cols.extra > 0 || len(rec) > len(cols.setters) {
+				res.Extra = make(map[string]string, cols.extra+max(0, len(rec)-len(cols.setters)))
+			}
+			for i, v := range rec {
+				if i >= len(cols.setters) {
+					res.Extra["column_"+strconv.Itoa(i+1)] = v
+					continue
+				}
+				if err := cols.setters[i](res, v); err != nil {
+					line, _ := cr.FieldPos(i)
+					yield(nil, fmt.Errorf("%s: row %d (line %d), column %q: %w", prefix, row, line, cols.names[i], err))
+					return
+				}
+			}
+			if !yield(res, nil) {
+				return
+			}
+		}
+	}
+}
+
+// errStopped ends the JSON walk when the consumer stops iterating.
+var errStopped = errors.New("stopped")
+
+// decodeJSONResults decodes a JSON results download: a bare array of
+// records, {"results":[…]} or {"body":{"results":[…]}}, with other envelope
+// keys skipped in any order. Records are decoded one at a time; memory stays
+// flat whatever the number of records.
+func decodeJSONResults(r io.Reader) iter.Seq2[*Result, error] {
+	return func(yield func(*Result, error) bool) {
+		lim, br, err := newRecordReader(r)
+		if err == nil {
+			d := &jsonResultsDecoder{lim: lim, dec: json.NewDecoder(br), yield: yield}
+			err = d.run()
+		}
+		if err != nil && err != errStopped {
+			if !errors.Is(err, ErrResultRecordTooLarge) {
+				err = fmt.Errorf("hlrlookup: reading JSON results: %w", err)
+			}
+			yield(nil, err)
+		}
+	}
+}
+
+// jsonResultsDecoder walks the envelope token by token and decodes each
+// record of the results array.
+type jsonResultsDecoder struct {
+	lim   *recordLimiter
+	dec   *json.Decoder
+	yield func(*Result, error) bool
+	row   int
+	raw   json.RawMessage // reused for each record
+	rec   jsonResult      // reused for each record
+}
+
+func (d *jsonResultsDecoder) run() error {
+	tok, err := d.token()
+	if err == io.EOF {
+		return nil // empty input
+	}
+	if err != nil {
+		return err
+	}
+	switch tok {
+	case json.Delim('['):
+		err = d.array()
+	case json.Delim('{'):
+		var found bool
+		found, err = d.object(0)
+		if err == nil && !found {
+			err = errors.New(`no "results" array in the JSON object`)
+		}
+	default:
+		err = fmt.Errorf("want an array or an object, found %v", tok)
+	}
+	if err != nil {
+		return err
+	}
+	switch _, err := d.token(); err {
+	case io.EOF:
+		return nil
+	case nil:
+		return errors.New("unexpected data after the results")
+	default:
+		return err
+	}
+}
+
+// token reads the next envelope token, refusing a single oversized one.
+func (d *jsonResultsDecoder) token() (json.Token, error) {
+	d.lim.mark()
+	tok, err := d.dec.Token()
+	if err != nil && d.lim.tripped {
+		return nil, &recordTooLargeError{format: "JSON", where: "envelope"}
+	}
+	return tok, err
+}
+
+// innerToken is token inside a value, where the end of input is unexpected.
+func (d *jsonResultsDecoder) innerToken() (json.Token, error) {
+	tok, err := d.token()
+	if err == io.EOF {
+		err = io.ErrUnexpectedEOF
+	}
+	return tok, err
+}
+
+// object walks an envelope object whose '{' was read. It streams the first
+// "results" array it meets (inside "body" too, at level 0) and skips all
+// other values. It reports whether a results array (or null) was found.
+func (d *jsonResultsDecoder) object(level int) (found bool, err error) {
+	for {
+		d.lim.mark()
+		if !d.dec.More() {
+			break
+		}
+		tok, err := d.innerToken()
+		if err != nil {
+			return found, err
+		}
+		key, _ := tok.(string)
+		switch {
+		case !found && strings.EqualFold(key, "results"):
+			tok, err := d.innerToken()
+			if err != nil {
+				return found, err
+			}
+			switch tok {
+			case json.Delim('['):
+				if err := d.array(); err != nil {
+					return found, err
+				}
+			case nil: // null: no results
+			default:
+				return found, fmt.Errorf(`"results" is %v, want an array`, tok)
+			}
+			found = true
+		case !found && level == 0 && strings.EqualFold(key, "body"):
+			tok, err := d.innerToken()
+			if err != nil {
+				return found, err
+			}
+			if tok == json.Delim('{') {
+				if found, err = d.object(level + 1); err != nil {
+					return found, err
+				}
+			} else if err := d.skipRest(tok); err != nil {
+				return found, err
+			}
+		default:
+			tok, err := d.innerToken()
+			if err != nil {
+				return found, err
+			}
+			if err := d.skipRest(tok); err != nil {
+				return found, err
+			}
+		}
+	}
+	_, err = d.innerToken() // '}'
+	return found, err
+}
+
+// skipRest skips the rest of a value whose first token was tok, one token at
+// a time so that a large skipped value is never held in memory.
+func (d *jsonResultsDecoder) skipRest(tok json.Token) error {
+	depth := 0
+	for {
+		if delim, ok := tok.(json.Delim); ok {
+			if delim == '[' || delim == '{' {
+				depth++
+			} else {
+				depth--
+			}
+		}
+		if depth == 0 {
+			return nil
+		}
+		var err error
+		if tok, err = d.innerToken(); err != nil {
+			return err
+		}
+	}
+}
+
+// array streams the records of a results array whose '[' was read.
+func (d *jsonResultsDecoder) array() error {
+	for {
+		d.lim.mark()
+		if !d.dec.More() {
+			break
+		}
+		d.raw = d.raw[:0]
+		if err := d.dec.Decode(&d.raw); err != nil {
+			if d.lim.tripped {
+				return &recordTooLargeError{format: "JSON", where: "record at row " + strconv.Itoa(d.row+1)}
+			}
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return fmt.Errorf("row %d: %w", d.row+1, err)
+		}
+		d.row++
+		res, err := d.convert(d.raw)
+		if err != nil {
+			return fmt.Errorf("row %d: %w", d.row, err)
+		}
+		if !d.yield(res, nil) {
+			return errStopped
+		}
+	}
+	_, err := d.innerToken() // ']'
+	return err
+}
+
+// convert turns one record into a Result. The common case costs one typed
+// decode plus a scan of the record's keys for unknown ones, which go to
+// Extra. A record the typed decode refuses (a number where a string is
+// expected, say) takes the generic path, field by field.
+func (d *jsonResultsDecoder) convert(raw []byte) (*Result, error) {
+	if len(raw) == 0 || raw[0] != '{' {
+		return nil, fmt.Errorf("record is %s, want an object", quoteShort(string(raw)))
+	}
+	d.rec = jsonResult{}
+	if err := json.Unmarshal(raw, &d.rec); err != nil {
+		return genericJSONResult(raw)
+	}
+	res, err := d.rec.result()
+	if err != nil {
+		return nil, err
+	}
+	return res, addUnknownJSONFields(res, raw)
+}
+
+// jsonResult is the typed shape of a JSON record (the fast path).
+type jsonResult struct {
+	Error                    string                `json:"error"`
+	UUID                     string                `json:"uuid"`
+	RequestParameters        jsonRequestParameters `json:"request_parameters"`
+	CreditsSpent             json.Number           `json:"credits_spent"`
+	DetectedTelephoneNumber  string                `json:"detected_telephone_number"`
+	FormattedTelephoneNumber string                `json:"formatted_telephone_number"`
+	LiveStatus               string                `json:"live_status"`
+	OriginalNetwork          string                `json:"original_network"`
+	OriginalNetworkDetails   jsonNetworkDetails    `json:"original_network_details"`
+	CurrentNetwork           string                `json:"current_network"`
+	CurrentNetworkDetails    jsonNetworkDetails    `json:"current_network_details"`
+	IsPorted                 string                `json:"is_ported"`
+	Timestamp                string                `json:"timestamp"`
+	TelephoneNumberType      string                `json:"telephone_number_type"`
+	SMSEmail                 string                `json:"sms_email"`
+	MMSEmail                 string                `json:"mms_email"`
+	USAStatus                string                `json:"usa_status"`
+}
+
+type jsonRequestParameters struct {
+	TelephoneNumber   string      `json:"telephone_number"`
+	SaveToCache       string      `json:"save_to_cache"`
+	InputFormat       string      `json:"input_format"`
+	OutputFormat      string      `json:"output_format"`
+	CacheDaysGlobal   json.Number `json:"cache_days_global"`
+	CacheDaysPrivate  json.Number `json:"cache_days_private"`
+	GetPortedDate     string      `json:"get_ported_date"`
+	GetLandlineStatus string      `json:"get_landline_status"`
+	USAStatus         string      `json:"usa_status"`
+}
+
+type jsonNetworkDetails struct {
+	Name          string `json:"name"`
+	MCCMNC        string `json:"mccmnc"`
+	CountryName   string `json:"country_name"`
+	CountryISO3   string `json:"country_iso3"`
+	Area          string `json:"area"`
+	CountryPrefix string `json:"country_prefix"`
+}
+
+func (j *jsonNetworkDetails) network(status string) Network {
+	return Network{Status: status, Name: j.Name, MCCMNC: j.MCCMNC, CountryName: j.CountryName,
+		CountryISO3: j.CountryISO3, Area: j.Area, CountryPrefix: j.CountryPrefix}
+}
+
+func (j *jsonResult) result() (*Result, error) {
+	p := &j.RequestParameters
+	res := &Result{
+		TelephoneNumber:          p.TelephoneNumber,
+		DetectedTelephoneNumber:  j.DetectedTelephoneNumber,
+		FormattedTelephoneNumber: j.FormattedTelephoneNumber,
+		LiveStatus:               LiveStatus(j.LiveStatus),
+		TelephoneNumberType:      NumberType(j.TelephoneNumberType),
+		IsPorted:                 j.IsPorted,
+		OriginalNetwork:          j.OriginalNetworkDetails.network(j.OriginalNetwork),
+		CurrentNetwork:           j.CurrentNetworkDetails.network(j.CurrentNetwork),
+		Error:                    j.Error,
+		UUID:                     j.UUID,
+		RequestParameters: RequestParameters{
+			TelephoneNumber:   p.TelephoneNumber,
+			SaveToCache:       p.SaveToCache,
+			InputFormat:       p.InputFormat,
+			OutputFormat:      p.OutputFormat,
+			GetPortedDate:     p.GetPortedDate,
+			GetLandlineStatus: p.GetLandlineStatus,
+			USAStatus:         p.USAStatus,
+		},
+		SMSEmail:  j.SMSEmail,
+		MMSEmail:  j.MMSEmail,
+		USAStatus: j.USAStatus,
+	}
+	var err error
+	if res.CreditsSpent, err = parseResultFloat(string(j.CreditsSpent)); err != nil {
+		return nil, fmt.Errorf(`field "credits_spent": %w`, err)
+	}
+	if res.Timestamp, err = parseResultTime(j.Timestamp); err != nil {
+		return nil, fmt.Errorf(`field "timestamp": %w`, err)
+	}
+	if res.RequestParameters.CacheDaysPrivate, err = parseResultInt(string(p.CacheDaysPrivate)); err != nil {
+		return nil, fmt.Errorf(`field "request_parameters.cache_days_private": %w`, err)
+	}
+	if res.RequestParameters.CacheDaysGlobal, err = parseResultInt(string(p.CacheDaysGlobal)); err != nil {
+		return nil, fmt.Errorf(`field "request_parameters.cache_days_global": %w`, err)
+	}
+	return res, nil
+}
+
+// jsonKnownFields is resultFields split by JSON object: the known keys of a
+// record ("" for the top level) and of its known nested objects.
+var jsonKnownFields = func() map[string]map[string]bool {
+	m := map[string]map[string]bool{"": {}}
+	for name := range resultFields {
+		obj, key, nested := strings.Cut(name, ".")
+		if !nested {
+			m[""][name] = true
+			continue
+		}
+		if m[obj] == nil {
+			m[obj] = map[string]bool{}
+		}
+		m[obj][key] = true
+	}
+	return m
+}()
+
+// foldJSONKey folds a key the way encoding/json matches field names
+// case-insensitively, to lower case.
+func foldJSONKey(s string) string {
+	return strings.Map(func(r rune) rune { return unicode.ToLower(unicode.ToUpper(unicode.ToLower(r))) }, s)
+}
+
+// knownJSONKey reports whether key (unquoted) is a known field of the object
+// obj ("" for the top level), matching as encoding/json does.
+func knownJSONKey(obj string, key []byte) bool {
+	known := jsonKnownFields[obj]
+	return known[string(key)] || known[foldJSONKey(string(key))]
+}
+
+// addUnknownJSONFields puts the fields of the record raw that the typed decode
+// did not know into res.Extra, flattened to dotted paths.
+func addUnknownJSONFields(res *Result, raw []byte) error {
+	return eachJSONMember(raw, func(key []byte, val []byte) error {
+		if knownJSONKey("", key) {
+			return nil
+		}
+		obj := foldJSONKey(string(key))
+		if jsonKnownFields[obj] == nil || obj == "" {
+			return addJSONExtra(res, string(key), val)
+		}
+		if val[0] != '{' {
+			return nil // null: the typed decode refused anything else
+		}
+		return eachJSONMember(val, func(inner []byte, v []byte) error {
+			if knownJSONKey(obj, inner) {
+				return nil
+			}
+			return addJSONExtra(res, string(key)+"."+string(inner), v)
+		})
+	})
+}
+
+// addJSONExtra stores the value val at path in res.Extra, flattening objects.
+func addJSONExtra(res *Result, path string, val []byte) error {
+	if val[0] == '{' {
+		return eachJSONMember(val, func(key []byte, v []byte) error {
+			return addJSONExtra(res, path+"."+string(key), v)
+		})
+	}
+	text, err := jsonText(val)
+	if err != nil {
+		return err
+	}
+	if res.Extra == nil {
+		res.Extra = make(map[string]string)
+	}
+	res.Extra[path] = text
+	return nil
+}
+
+// genericJSONResult converts a record field by field: nested objects are
+// flattened to dotted paths, known paths go through resultFields (as CSV
+// columns do) and the rest go to Extra.
+func genericJSONResult(raw []byte) (*Result, error) {
+	res := &Result{}
+	if err := applyJSONObject(res, "", raw); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+func applyJSONObject(res *Result, prefix string, raw []byte) error {
+	return eachJSONMember(raw, func(k []byte, val []byte) error {
+		key := string(k)
+		path := prefix + key
+		if val[0] == '{' {
+			return applyJSONObject(res, path+".", val)
+		}
+		set, ok := resultFields[foldJSONKey(path)]
+		if !ok {
+			if string(val) == "null" && prefix == "" && key != "" && jsonKnownFields[foldJSONKey(key)] != nil {
+				return nil // a known object that is null
+			}
+			return addJSONExtra(res, path, val)
+		}
+		if string(val) == "null" {
+			return nil // as encoding/json does: null leaves a field alone
+		}
+		text, err := jsonText(val)
+		if err != nil {
+			return err
+		}
+		if err := set(res, text); err != nil {
+			return fmt.Errorf("field %q: %w", path, err)
+		}
+		return nil
+	})
+}
+
+// eachJSONMember calls fn with each key (unquoted) and value of the JSON
+// object obj, in order. obj must be valid JSON, as json.Decoder returns it.
+// Neither slice may be kept.
+func eachJSONMember(obj []byte, fn func(key, val []byte) error) error {
+	i := 1 // after '{'
+	for {
+		i = skipJSONSpace(obj, i)
+		if i >= len(obj) || obj[i] == '}' {
+			return nil
+		}
+		if obj[i] == ',' {
+			i++
+			continue
+		}
+		ks := i
+		i = jsonValueEnd(obj, i)
+		key, err := jsonKey(obj[ks:i])
+		if err != nil {
+			return err
+		}
+		i = skipJSONSpace(obj, i)
+		if i < len(obj) && obj[i] == ':' {
+			i++
+		}
+		vs := skipJSONSpace(obj, i)
+		i = jsonValueEnd(obj, vs)
+		if vs >= i {
+			return errors.New("malformed JSON object")
+		}
+		if err := fn(key, obj[vs:i]); err != nil {
+			return err
+		}
+	}
+}
+
+// jsonKey unquotes a JSON object key.
+func jsonKey(quoted []byte) ([]byte, error) {
+	if len(quoted) >= 2 && bytes.IndexByte(quoted, '\\') < 0 {
+		return quoted[1 : len(quoted)-1], nil
+	}
+	var s string
+	err := json.Unmarshal(quoted, &s)
+	return []byte(s), err
+}
+
+func skipJSONSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n') {
+		i++
+	}
+	return i
+}
+
+// jsonValueEnd returns the index just after the JSON value starting at b[i].
+func jsonValueEnd(b []byte, i int) int {
+	depth := 0
+	for ; i < len(b); i++ {
+		switch b[i] {
+		case '"':
+			for i++; i < len(b) && b[i] != '"'; i++ {
+				if b[i] == '\\' {
+					i++
+				}
+			}
+			if depth == 0 {
+				return min(i+1, len(b))
+			}
+		case '{', '[':
+			depth++
+		case '}', ']':
+			if depth == 0 {
+				return i
+			}
+			if depth--; depth == 0 {
+				return i + 1
+			}
+		case ',', ':', ' ', '\t', '\r', '\n':
+			if depth == 0 {
+				return i
+			}
+		}
+	}
+	return i
+}
+
+// jsonText renders a JSON value (not an object) as text: a string unquoted,
+// null empty, numbers and booleans as written, arrays as compact JSON.
+func jsonText(v json.RawMessage) (string, error) {
+	switch {
+	case len(v) == 0 || string(v) == "null":
+		return "", nil
+	case v[0] == '"':
+		var s string
+		err := json.Unmarshal(v, &s)
+		return s, err
+	case v[0] == '[':
+		var b bytes.Buffer
+		err := json.Compact(&b, v)
+		return b.String(), err
+	default:
+		return string(v), nil
+	}
+}
