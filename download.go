@@ -1,0 +1,280 @@
+package hlrlookup
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+)
+
+// Format is the format of a results download.
+type Format string
+
+// The results formats. The zero value "" means FormatCSV.
+const (
+	FormatCSV  Format = "csv"
+	FormatJSON Format = "json"
+)
+
+// query gives the query that selects the format: none for CSV (the
+// service's default), format=json for JSON (assumed: the selector is not on
+// the vendor's page).
+func (f Format) query(op string) (url.Values, error) {
+	switch f {
+	case "", FormatCSV:
+		return nil, nil
+	case FormatJSON:
+		return url.Values{"format": {"json"}}, nil
+	}
+	return nil, inputError(op, "format", string(f), `must be FormatCSV ("csv") or FormatJSON ("json")`)
+}
+
+// downloadBufferSize is the copy buffer of DownloadTo and DownloadFile.
+const downloadBufferSize = 256 << 10
+
+// Download fetches the results of a batch with GET /batches/{id}/results
+// (CSV; FormatJSON adds format=json) and returns the body as a stream,
+// which the caller must close. Results of a large batch can be large: the
+// body is not read ahead.
+//
+// If the body ends early (fewer bytes than its Content-Length, or a cut
+// chunked stream), reading returns an error matching ErrUnexpectedResponse
+// and io.ErrUnexpectedEOF, never a clean io.EOF.
+func (c *Client) Download(ctx context.Context, id BatchID, f Format) (io.ReadCloser, error) {
+	const op = "download results"
+	return c.download(ctx, op, id, f)
+}
+
+func (c *Client) download(ctx context.Context, op string, id BatchID, f Format) (*resultsBody, error) {
+	if err := checkID(op, id); err != nil {
+		return nil, err
+	}
+	q, err := f.query(op)
+	if err != nil {
+		return nil, err
+	}
+	path := batchPath(id, "/results")
+	resp, err := c.send(ctx, &request{op: op, method: http.MethodGet, path: path, query: q, mode: retryIdempotent})
+	if err != nil {
+		return nil, err
+	}
+	return &resultsBody{
+		rc:     resp.Body,
+		ctx:    ctx,
+		where:  fmt.Sprintf("hlrlookup: %s: GET %s", op, c.baseURL.Path+path),
+		want:   resp.ContentLength,
+		secret: c.secret,
+	}, nil
+}
+
+// resultsBody is a results stream that refuses to end early.
+type resultsBody struct {
+	rc     io.ReadCloser
+	ctx    context.Context
+	where  string // "hlrlookup: download results: GET /batches/42/results"
+	want   int64  // Content-Length; <= 0 when unknown
+	n      int64
+	err    error // sticky
+	secret string
+}
+
+func (b *resultsBody) Read(p []byte) (int, error) {
+	if b.err != nil {
+		return 0, b.err
+	}
+	n, err := b.rc.Read(p)
+	b.n += int64(n)
+	switch {
+	case err == nil:
+	case err == io.EOF:
+		if b.want > 0 && b.n < b.want {
+			err = &cutBodyError{msg: fmt.Sprintf("%s: the results ended after %d of %d bytes", b.where, b.n, b.want)}
+		}
+	case b.ctx.Err() != nil:
+		err = &cutBodyError{msg: fmt.Sprintf("%s: stopped after %d bytes", b.where, b.n), cause: b.ctx.Err(), cancelled: true}
+	default:
+		err = &cutBodyError{msg: fmt.Sprintf("%s: the results were cut off after %d bytes", b.where, b.n), cause: scrubError(err, b.secret)}
+	}
+	b.err = err
+	return n, err
+}
+
+func (b *resultsBody) Close() error { return b.rc.Close() }
+
+// cutBodyError is a results body that did not arrive whole. It matches
+// io.ErrUnexpectedEOF, the cause, and (unless the context ended)
+// ErrUnexpectedResponse.
+type cutBodyError struct {
+	msg       string
+	cause     error
+	cancelled bool
+}
+
+func (e *cutBodyError) Error() string {
+	if e.cause != nil {
+		return e.msg + ": " + e.cause.Error()
+	}
+	return e.msg
+}
+
+func (e *cutBodyError) Unwrap() []error {
+	errs := []error{io.ErrUnexpectedEOF}
+	if !e.cancelled {
+		errs = append(errs, ErrUnexpectedResponse)
+	}
+	if e.cause != nil {
+		errs = append(errs, e.cause)
+	}
+	return errs
+}
+
+// DownloadTo streams the results of a batch (GET /batches/{id}/results) into
+// w and returns the number of bytes written. It fails if the body ends before
+// its Content-Length, or if w fails. On failure w may hold part of the
+// results; use DownloadFile to get all or nothing.
+func (c *Client) DownloadTo(ctx context.Context, id BatchID, f Format, w io.Writer) (int64, error) {
+	const op = "download results"
+	if w == nil {
+		return 0, inputError(op, "writer", nil, "is nil")
+	}
+	body, err := c.download(ctx, op, id, f)
+	if err != nil {
+		return 0, err
+	}
+	defer body.Close()
+	return copyResults(body, w)
+}
+
+// copyResults copies with a large buffer; hiding w's ReadFrom and body's
+// WriteTo keeps io.CopyBuffer on that buffer and our checks.
+func copyResults(body *resultsBody, w io.Writer) (int64, error) {
+	buf := make([]byte, downloadBufferSize)
+	n, err := io.CopyBuffer(struct{ io.Writer }{w}, struct{ io.Reader }{body}, buf)
+	if err != nil {
+		if body.err != nil && errors.Is(err, body.err) {
+			return n, err
+		}
+		return n, fmt.Errorf("%s: writing the results after %d bytes: %w", body.where, n, err)
+	}
+	return n, nil
+}
+
+// DownloadFile saves the results of a batch (GET /batches/{id}/results) to
+// path and returns the number of bytes written. The file appears under path
+// only once the whole body arrived and was written and synced: it is written
+// to a temporary file beside path (".<name>.partial-*") and renamed. On any
+// failure the temporary file is removed and path is left as it was (a file
+// already there is not touched). The new file gets mode 0644.
+//
+// path must not be a directory, and its directory must exist.
+func (c *Client) DownloadFile(ctx context.Context, id BatchID, f Format, path string) (written int64, err error) {
+	const op = "download results to file"
+	if err := checkID(op, id); err != nil {
+		return 0, err
+	}
+	if _, err := f.query(op); err != nil {
+		return 0, err
+	}
+	if path == "" {
+		return 0, inputError(op, "path", nil, "is empty; give the file to write")
+	}
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return 0, inputError(op, "path", path, "is a directory; give a file name")
+	}
+	dir, base := filepath.Dir(path), filepath.Base(path)
+	if strings.HasSuffix(path, string(filepath.Separator)) || base == "." || base == ".." {
+		return 0, inputError(op, "path", path, "names a directory; give a file name")
+	}
+	if fi, err := os.Stat(dir); err != nil {
+		switch {
+		case errors.Is(err, syscall.ENOTDIR):
+			return 0, &causedInputError{InputError: inputError(op, "directory", dir, "is not a directory"), cause: err}
+		case errors.Is(err, os.ErrNotExist):
+			return 0, &causedInputError{InputError: inputError(op, "directory", dir, "does not exist; create it first"), cause: err}
+		}
+		return 0, &causedInputError{InputError: inputError(op, "directory", dir, "cannot be used"), cause: err}
+	} else if !fi.IsDir() {
+		return 0, inputError(op, "directory", dir, "is not a directory")
+	}
+	if ctx != nil && ctx.Err() != nil {
+		return 0, fmt.Errorf("hlrlookup: %s: nothing was written: %w", op, ctx.Err())
+	}
+
+	tmp, err := os.CreateTemp(dir, "."+base+".partial-*")
+	if err != nil {
+		return 0, fmt.Errorf("hlrlookup: %s: creating a temporary file beside %s: %w", op, path, err)
+	}
+	tmpName := tmp.Name()
+	defer func() {
+		if err != nil {
+			_ = tmp.Close() // may already be closed
+			_ = os.Remove(tmpName)
+			written = 0
+		}
+	}()
+
+	body, err := c.download(ctx, op, id, f)
+	if err != nil {
+		return 0, err
+	}
+	defer body.Close()
+	n, err := copyResults(body, tmp)
+	if err != nil {
+		return 0, err
+	}
+	if body.want > 0 && n != body.want {
+		return 0, &cutBodyError{msg: fmt.Sprintf("%s: got %d of %d bytes", body.where, n, body.want)}
+	}
+	if err = tmp.Sync(); err != nil {
+		return 0, fmt.Errorf("hlrlookup: %s: syncing %s: %w", op, tmpName, err)
+	}
+	if err = tmp.Close(); err != nil {
+		return 0, fmt.Errorf("hlrlookup: %s: closing %s: %w", op, tmpName, err)
+	}
+	if err = os.Chmod(tmpName, 0o644); err != nil {
+		return 0, fmt.Errorf("hlrlookup: %s: %w", op, err)
+	}
+	if err = os.Rename(tmpName, path); err != nil {
+		return 0, fmt.Errorf("hlrlookup: %s: %w", op, err)
+	}
+	syncDir(dir)
+	return n, nil
+}
+
+// syncDir makes a rename in dir durable where the system allows; failures
+// are ignored (some systems cannot sync a directory).
+func syncDir(dir string) {
+	d, err := os.Open(dir)
+	if err != nil {
+		return
+	}
+	_ = d.Sync()
+	_ = d.Close()
+}
+
+// Results downloads the results of a batch as CSV (GET /batches/{id}/results)
+// and yields one *Result per row, streaming: the body is closed when the loop
+// ends or breaks. A failure (of the request, or a cut or malformed body) is
+// yielded once as (nil, err) and ends the sequence.
+func (c *Client) Results(ctx context.Context, id BatchID) iter.Seq2[*Result, error] {
+	return func(yield func(*Result, error) bool) {
+		body, err := c.download(ctx, "results", id, FormatCSV)
+		if err != nil {
+			yield(nil, err)
+			return
+		}
+		defer body.Close()
+		for r, err := range decodeCSVResults(body) {
+			if !yield(r, err) || err != nil {
+				return
+			}
+		}
+	}
+}

@@ -1,0 +1,535 @@
+package hlrlookup
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Column is a zero-based column of an uploaded file: ColumnA (0) is the
+// first. The service reads the telephone numbers from this column.
+type Column int
+
+// The first 26 columns by their spreadsheet letters.
+const (
+	ColumnA Column = iota
+	ColumnB
+	ColumnC
+	ColumnD
+	ColumnE
+	ColumnF
+	ColumnG
+	ColumnH
+	ColumnI
+	ColumnJ
+	ColumnK
+	ColumnL
+	ColumnM
+	ColumnN
+	ColumnO
+	ColumnP
+	ColumnQ
+	ColumnR
+	ColumnS
+	ColumnT
+	ColumnU
+	ColumnV
+	ColumnW
+	ColumnX
+	ColumnY
+	ColumnZ
+)
+
+// MaxColumn is the last column ParseColumn accepts: "XFD", the last column
+// of a spreadsheet.
+const MaxColumn Column = 16383
+
+// String gives the column's spreadsheet letters: "A", "B", …, "Z", "AA".
+// A negative column prints as "Column(-1)".
+func (c Column) String() string {
+	if c < 0 {
+		return "Column(" + strconv.Itoa(int(c)) + ")"
+	}
+	var buf [16]byte
+	i := len(buf)
+	for n := int(c) + 1; n > 0; n = (n - 1) / 26 {
+		i--
+		buf[i] = byte('A' + (n-1)%26)
+	}
+	return string(buf[i:])
+}
+
+// ParseColumn reads a column as spreadsheet letters ("A", "b", "AA", up to
+// "XFD"; case does not matter) or as a zero-based decimal number ("0" is
+// column A). Surrounding spaces are ignored. It makes no request.
+func ParseColumn(s string) (Column, error) {
+	const op = "parse column"
+	const rule = `must be spreadsheet letters "A" to "XFD" or a zero-based number 0 to 16383`
+	t := strings.TrimSpace(s)
+	if t == "" {
+		return 0, inputError(op, "column", nil, "is empty; "+rule)
+	}
+	allDigits, allLetters := true, true
+	for i := 0; i < len(t); i++ {
+		ch := t[i]
+		isDigit := ch >= '0' && ch <= '9'
+		isLetter := ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z'
+		allDigits = allDigits && isDigit
+		allLetters = allLetters && isLetter
+	}
+	switch {
+	case allDigits:
+		n, err := strconv.Atoi(t)
+		if err != nil || n > int(MaxColumn) {
+			return 0, inputError(op, "column", s, "is too large; "+rule)
+		}
+		return Column(n), nil
+	case allLetters:
+		if len(t) > 3 {
+			return 0, inputError(op, "column", s, "is too large; "+rule)
+		}
+		n := 0
+		for i := 0; i < len(t); i++ {
+			n = n*26 + int(t[i]|0x20-'a') + 1
+		}
+		if n-1 > int(MaxColumn) {
+			return 0, inputError(op, "column", s, "is too large; "+rule)
+		}
+		return Column(n - 1), nil
+	case strings.HasPrefix(t, "-"):
+		return 0, inputError(op, "column", s, "is negative; "+rule)
+	default:
+		return 0, inputError(op, "column", s, "mixes letters, digits or other characters; "+rule)
+	}
+}
+
+// Limits of an upload of numbers in the request body (UploadNumbers); larger
+// lists must be uploaded as a file.
+const (
+	MaxBodyBytes   = 2 << 20 // 2 MiB
+	MaxBodyNumbers = 100_000
+)
+
+// UploadOptions tune UploadFile and Upload. A nil *UploadOptions means the
+// defaults: column A, no progress reports.
+type UploadOptions struct {
+	// Column holds the telephone numbers; ColumnA (0) is the default and is
+	// not sent.
+	Column Column
+	// OnProgress, when set, is called as the body is sent with the bytes sent
+	// so far and the total. If the SDK sends the body again after a failure,
+	// the count restarts from 0. It is called from the goroutine that writes
+	// the request, which may not be the caller's, and must return quickly.
+	OnProgress func(sent, total int64)
+}
+
+func (o *UploadOptions) orDefault() UploadOptions {
+	if o == nil {
+		return UploadOptions{}
+	}
+	return *o
+}
+
+// UploadFile uploads the file at path as the batch's data with
+// POST /batches/{id}/source (Content-Type text/csv), streaming it with its
+// size as Content-Length; the file is never held in memory. opts may be nil.
+//
+// Only a regular, non-empty, readable file is accepted; anything else is
+// refused before a request is made. A batch takes data once: if the batch
+// already has data the error matches ErrBatchHasData.
+//
+// If the connection fails after the file was sent, UploadFile asks the batch
+// (GetBatch) whether the data arrived instead of guessing: it returns nil if
+// it did, and sends the file again if it did not (as often as the retry
+// policy allows). If that check itself fails, the error matches
+// ErrOutcomeUnknown: check the batch with GetBatch before uploading again.
+func (c *Client) UploadFile(ctx context.Context, id BatchID, path string, opts *UploadOptions) error {
+	const op = "upload file"
+	o := opts.orDefault()
+	if err := checkID(op, id); err != nil {
+		return err
+	}
+	if err := checkColumn(op, o.Column); err != nil {
+		return err
+	}
+	if path == "" {
+		return inputError(op, "path", nil, "is empty; give the file to upload")
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return fileError(op, path, err)
+	}
+	if err := checkRegular(op, path, fi); err != nil {
+		return err
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return fileError(op, path, err)
+	}
+	defer f.Close()
+	fi2, err := f.Stat()
+	if err != nil {
+		return fileError(op, path, err)
+	}
+	if err := checkRegular(op, path, fi2); err != nil { // replaced since the first look
+		return err
+	}
+	size := fi2.Size()
+	if size == 0 {
+		return inputError(op, "file", path, "is empty; nothing to upload")
+	}
+	src := &uploadSource{
+		size:       size,
+		replayable: true,
+		progress:   o.OnProgress,
+		open:       func() (io.Reader, error) { return io.NewSectionReader(f, 0, size), nil },
+	}
+	return c.uploadOnce(ctx, op, id, src, o.Column)
+}
+
+// Upload uploads size bytes read from r as the batch's data with
+// POST /batches/{id}/source (Content-Type text/csv, Content-Length size),
+// streaming them. opts may be nil.
+//
+// If r is an io.ReaderAt (an *os.File, a *bytes.Reader, …) the body is read
+// with ReadAt from r's current offset (when r is also an io.Seeker; else from
+// offset 0), so it can be sent again after a failure; r's offset is not
+// moved. Any other reader can be read only once, so it gets a single attempt:
+// no retry on 429 or 503, and no re-send after a dropped connection (the
+// error then says whether the data was stored).
+//
+// If r ends before size bytes, Upload fails. Bytes beyond size are not read.
+// Failures whose outcome is unknown are resolved as described at UploadFile.
+func (c *Client) Upload(ctx context.Context, id BatchID, r io.Reader, size int64, opts *UploadOptions) error {
+	const op = "upload"
+	o := opts.orDefault()
+	if err := checkID(op, id); err != nil {
+		return err
+	}
+	if err := checkColumn(op, o.Column); err != nil {
+		return err
+	}
+	if r == nil {
+		return inputError(op, "reader", nil, "is nil")
+	}
+	if size <= 0 {
+		return inputError(op, "size", size, "must be positive: the number of bytes to upload")
+	}
+	src := &uploadSource{size: size, progress: o.OnProgress}
+	if ra, ok := r.(io.ReaderAt); ok {
+		var off int64
+		if s, ok := r.(io.Seeker); ok {
+			var err error
+			if off, err = s.Seek(0, io.SeekCurrent); err != nil {
+				return fmt.Errorf("hlrlookup: %s: finding the reader's offset: %w", op, err)
+			}
+		}
+		src.replayable = true
+		src.open = func() (io.Reader, error) { return io.NewSectionReader(ra, off, size), nil }
+	} else {
+		// Called once to probe the body and once for the single attempt; only
+		// the attempt reads.
+		src.open = func() (io.Reader, error) { return r, nil }
+	}
+	return c.uploadOnce(ctx, op, id, src, o.Column)
+}
+
+// UploadNumbers uploads telephone numbers as the batch's data with
+// POST /batches/{id}/source, one number per line (Content-Type text/csv).
+// Each number is trimmed of surrounding spaces.
+//
+// It refuses, before any request: an empty list, more than MaxBodyNumbers
+// numbers, an empty number, a number containing a comma, a quote or a line
+// break, and a body larger than MaxBodyBytes. Upload a file (UploadFile) for
+// larger lists. Failures whose outcome is unknown are resolved as described
+// at UploadFile.
+func (c *Client) UploadNumbers(ctx context.Context, id BatchID, numbers []string) error {
+	const op = "upload numbers"
+	if err := checkID(op, id); err != nil {
+		return err
+	}
+	switch {
+	case len(numbers) == 0:
+		return inputError(op, "numbers", nil, "the list is empty; nothing to upload")
+	case len(numbers) > MaxBodyNumbers:
+		return inputError(op, "numbers", nil, fmt.Sprintf(
+			"%d numbers are more than the %d the service takes in a request body; upload them as a file with UploadFile instead",
+			len(numbers), MaxBodyNumbers))
+	}
+	total := 0
+	for i, n := range numbers {
+		t := strings.TrimSpace(n)
+		if t == "" {
+			return inputError(op, fmt.Sprintf("number at index %d", i), nil, "is empty")
+		}
+		if j := strings.IndexAny(t, ",\"\r\n"); j >= 0 {
+			return inputError(op, fmt.Sprintf("number at index %d", i), t,
+				fmt.Sprintf("contains %q; a number must not contain a comma, a quote or a line break", t[j]))
+		}
+		total += len(t) + 1
+	}
+	if total > MaxBodyBytes {
+		return inputError(op, "numbers", nil, fmt.Sprintf(
+			"the body would be %d bytes, more than the %d bytes (2 MiB) the service takes; upload them as a file with UploadFile instead",
+			total, MaxBodyBytes))
+	}
+	body := make([]byte, 0, total)
+	for _, n := range numbers {
+		body = append(body, strings.TrimSpace(n)...)
+		body = append(body, '\n')
+	}
+	src := &uploadSource{
+		size:       int64(len(body)),
+		replayable: true,
+		open:       func() (io.Reader, error) { return bytes.NewReader(body), nil },
+	}
+	return c.uploadOnce(ctx, op, id, src, ColumnA)
+}
+
+func checkColumn(op string, col Column) error {
+	if col < 0 {
+		return inputError(op, "column", int(col), "is negative; columns count from 0 (ColumnA)")
+	}
+	return nil
+}
+
+// checkRegular refuses anything but a regular file: a directory, a named
+// pipe, a socket or a device could block or never end.
+func checkRegular(op, path string, fi fs.FileInfo) error {
+	m := fi.Mode()
+	var what string
+	switch {
+	case m.IsRegular():
+		return nil
+	case m.IsDir():
+		what = "is a directory"
+	case m&fs.ModeNamedPipe != 0:
+		what = "is a named pipe (FIFO)"
+	case m&fs.ModeSocket != 0:
+		what = "is a socket"
+	case m&fs.ModeDevice != 0 || m&fs.ModeCharDevice != 0:
+		what = "is a device"
+	default:
+		what = "is not a regular file"
+	}
+	return inputError(op, "path", path, what+"; only a regular file can be uploaded")
+}
+
+// fileError reports a file that cannot be used, as an *InputError that also
+// unwraps to the cause (so errors.Is(err, fs.ErrNotExist) works).
+func fileError(op, path string, err error) error {
+	rule := "cannot be read"
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		rule = "does not exist"
+	case errors.Is(err, fs.ErrPermission):
+		rule = "cannot be read: permission denied"
+	}
+	return &causedInputError{InputError: inputError(op, "file", path, rule), cause: err}
+}
+
+// causedInputError is an *InputError with the error that caused it.
+type causedInputError struct {
+	*InputError
+	cause error
+}
+
+func (e *causedInputError) Error() string   { return e.InputError.Error() + ": " + e.cause.Error() }
+func (e *causedInputError) Unwrap() []error { return []error{e.InputError, e.cause} }
+
+// uploadSource is the body of an upload: open gives a fresh reader from the
+// start for each attempt (replayable) or the one reader there is.
+type uploadSource struct {
+	open       func() (io.Reader, error)
+	size       int64
+	replayable bool
+	progress   func(sent, total int64)
+
+	mu    sync.Mutex
+	short error // set when a reader ended before size bytes
+}
+
+// body is the request's body factory: every call starts a new count.
+func (s *uploadSource) body() (io.Reader, error) {
+	r, err := s.open()
+	if err != nil {
+		return nil, err
+	}
+	return &uploadReader{r: r, src: s, left: s.size}, nil
+}
+
+func (s *uploadSource) shortErr() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.short
+}
+
+// uploadReader reads exactly src.size bytes, reports progress, and turns an
+// early end into an error instead of a short request. It has no Close, so
+// neither retryablehttp nor net/http closes the caller's reader.
+type uploadReader struct {
+	r    io.Reader
+	src  *uploadSource
+	left int64
+	sent int64
+}
+
+func (u *uploadReader) Read(p []byte) (int, error) {
+	if u.left <= 0 {
+		return 0, io.EOF
+	}
+	if int64(len(p)) > u.left {
+		p = p[:u.left]
+	}
+	n, err := u.r.Read(p)
+	u.left -= int64(n)
+	u.sent += int64(n)
+	if n > 0 && u.src.progress != nil {
+		u.src.progress(u.sent, u.src.size)
+	}
+	if err == io.EOF && u.left > 0 {
+		err = fmt.Errorf("the data ended after %d of %d bytes: %w", u.sent, u.src.size, io.ErrUnexpectedEOF)
+		u.src.mu.Lock()
+		u.src.short = err
+		u.src.mu.Unlock()
+	} else if err == io.EOF || err == nil && u.left == 0 {
+		err = io.EOF
+	}
+	return n, err
+}
+
+// uploadOnce sends src to POST batches/{id}/source so that the batch gets the
+// data exactly once. A failure that may have reached the server (the
+// connection dropped after sending, a 500, 502 or 504) is resolved by reading
+// the batch: data present means done; none means the data can be sent again,
+// which happens for a replayable source up to RetryPolicy.MaxRetries times.
+// After such a re-send, 409 DATA_ALREADY_LOADED means the earlier attempt
+// arrived after all: success.
+func (c *Client) uploadOnce(ctx context.Context, op string, id BatchID, src *uploadSource, column Column) error {
+	if ctx == nil {
+		return fmt.Errorf("hlrlookup: %s: nil context", op)
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("hlrlookup: %s: nothing was sent: %w", op, err)
+	}
+	r := &request{
+		op:          op,
+		method:      http.MethodPost,
+		path:        batchPath(id, "/source"),
+		body:        src.body,
+		contentType: "text/csv",
+		size:        src.size,
+		mode:        retryUnsafe,
+	}
+	if column > 0 {
+		r.query = url.Values{"column": {strconv.Itoa(int(column))}}
+	}
+	if !src.replayable {
+		r.mode = retryNever
+	}
+	resends := 0
+	for {
+		resp, err := c.send(ctx, r)
+		if short := src.shortErr(); short != nil {
+			if resp != nil {
+				drainClose(resp.Body)
+			}
+			return fmt.Errorf("hlrlookup: %s: batch %s: the upload was not completed and can be tried again with the whole data: %w", op, id, short)
+		}
+		if err == nil {
+			drainClose(resp.Body)
+			return nil
+		}
+		if resends > 0 && errors.Is(err, ErrBatchHasData) {
+			c.logger.LogAttrs(ctx, slog.LevelDebug, "hlrlookup: upload already stored by an earlier attempt",
+				slog.String("op", op), slog.String("batch", string(id)))
+			return nil
+		}
+		if !uploadMayHaveArrived(err) {
+			return err
+		}
+
+		// The data may or may not have arrived: ask the batch.
+		if werr := uploadPause(ctx, c.backoff(c.retry.MinWait, c.retry.MaxWait, resends, nil)); werr != nil {
+			return &uploadOutcomeError{op: op, id: id, err: err, checkErr: werr}
+		}
+		b, gerr := c.GetBatch(ctx, id)
+		if gerr != nil {
+			return &uploadOutcomeError{op: op, id: id, err: err, checkErr: gerr}
+		}
+		if b.NumItems > 0 || b.NumColumns > 0 {
+			c.logger.LogAttrs(ctx, slog.LevelDebug, "hlrlookup: upload outcome resolved: the batch has the data",
+				slog.String("op", op), slog.String("batch", string(id)),
+				slog.Int("num_items", b.NumItems), slog.Int("num_columns", b.NumColumns))
+			return nil
+		}
+		if !src.replayable {
+			return fmt.Errorf("%w; the batch has no data, so the upload was NOT stored; the reader cannot be read again, upload the data again", err)
+		}
+		if resends >= c.retry.MaxRetries {
+			return fmt.Errorf("%w; sent %d times, and the batch has no data, so the upload was NOT stored and can be uploaded again", err, resends+1)
+		}
+		resends++
+		c.logger.LogAttrs(ctx, slog.LevelDebug, "hlrlookup: upload not stored; sending again",
+			slog.String("op", op), slog.String("batch", string(id)), slog.Int("resend", resends))
+	}
+}
+
+// uploadMayHaveArrived reports whether an upload failure leaves the outcome
+// open: the request may have reached the service, which may have stored it.
+func uploadMayHaveArrived(err error) bool {
+	if re, ok := errors.AsType[*RequestError](err); ok {
+		return re.Sent
+	}
+	if ae, ok := errors.AsType[*APIError](err); ok {
+		switch ae.StatusCode {
+		case http.StatusInternalServerError, http.StatusBadGateway, http.StatusGatewayTimeout:
+			return true
+		}
+	}
+	return false
+}
+
+// uploadOutcomeError is an upload whose outcome could not be learnt: it
+// matches ErrOutcomeUnknown, the upload's error and the check's error.
+type uploadOutcomeError struct {
+	op       string
+	id       BatchID
+	err      error // the upload's failure
+	checkErr error // why the batch could not be read
+}
+
+func (e *uploadOutcomeError) Error() string {
+	return fmt.Sprintf("hlrlookup: %s: batch %s: outcome unknown: the data may or may not have been stored, and reading the batch to find out failed (%v); check the batch with GetBatch (numItems) before uploading again; the upload failed with: %v",
+		e.op, e.id, e.checkErr, e.err)
+}
+
+func (e *uploadOutcomeError) Unwrap() []error {
+	return []error{ErrOutcomeUnknown, e.err, e.checkErr}
+}
+
+// uploadPause waits d or until ctx ends.
+func uploadPause(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
