@@ -1,0 +1,18 @@
+// Command hlrbatch runs HLR Lookup batches from the shell: create, upload,
+// start, wait, download and summarise, with scriptable JSON output.
+//
+// Run "hlrbatch --help" for the commands, or "hlrbatch demo" to see the whole
+// flow against the built-in fake service, with no account.
+package main
+
+import (
+	"context"
+	"os"
+)
+
+func main() {
+	ctx, stop := interruptContext(context.Background())
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
+	stop()
+	os.Exit(code)
+}
