@@ -158,14 +158,16 @@ func (b *Batch) UnmarshalJSON(data []byte) error {
 
 // MarshalJSON encodes the batch in the service's own shape.
 func (b Batch) MarshalJSON() ([]byte, error) {
+	// Times keep their own offset: converting to UTC could move a time that
+	// decoded fine past year 9999, which RFC 3339 cannot write.
 	var sched *string
 	if b.ScheduledStart != nil {
-		s := b.ScheduledStart.UTC().Format(time.RFC3339)
+		s := b.ScheduledStart.Format(time.RFC3339Nano)
 		sched = &s
 	}
 	var created *string
 	if !b.CreationDate.IsZero() {
-		s := b.CreationDate.UTC().Format("2006-01-02T15:04:05.000Z07:00")
+		s := b.CreationDate.Format("2006-01-02T15:04:05.000Z07:00")
 		created = &s
 	}
 	return json.Marshal(struct {
@@ -566,11 +568,20 @@ func (c *Client) AllBatches(ctx context.Context, opts *ListOptions) iter.Seq2[*B
 		if opts != nil {
 			o = *opts
 		}
+		var firstOfLast BatchID
 		for {
 			page, err := c.ListBatches(ctx, &o)
 			if err != nil {
 				yield(nil, err)
 				return
+			}
+			// A service that ignores offset answers the same page again: stop
+			// rather than yield the same batches forever.
+			if len(page.Batches) > 0 && o.Offset > 0 && page.Batches[0].ID == firstOfLast {
+				return
+			}
+			if len(page.Batches) > 0 {
+				firstOfLast = page.Batches[0].ID
 			}
 			for _, b := range page.Batches {
 				if !yield(b, nil) {
