@@ -11,7 +11,7 @@ import (
 var uploadCommand = &command{
 	name:    "upload",
 	args:    "ID FILE",
-	summary: "upload numbers to a new batch",
+	summary: "upload numbers to a batch that has no data yet",
 	help: `Upload FILE as the data of batch ID (POST /batches/{id}/source), streamed, with
 a progress bar on a terminal. A batch takes data once. --column says which
 column of a CSV file holds the numbers.
@@ -25,7 +25,7 @@ cut -d, -f2 customers.csv | hlrbatch upload 1001 -`,
 func cmdUpload(ctx context.Context, a *app, c *command, args []string) error {
 	inv := a.newInvocation(c)
 	inv.apiFlags()
-	col := inv.fs.String("column", "A", "the `COL` holding the numbers: a letter (A, B, AA) or a zero-based number")
+	col := inv.fs.String("column", "A", "which column holds the numbers (`COL`): a letter (A, B, AA) or a zero-based number")
 	pos, err := inv.parse(args, 2, 2)
 	if err != nil {
 		return err

@@ -44,7 +44,7 @@ type runParams struct {
 func cmdRun(ctx context.Context, a *app, c *command, args []string) error {
 	inv := a.newInvocation(c)
 	inv.apiFlags()
-	col := inv.fs.String("column", "A", "the `COL` holding the numbers: a letter (A, B, AA) or a zero-based number")
+	col := inv.fs.String("column", "A", "which column holds the numbers (`COL`): a letter (A, B, AA) or a zero-based number")
 	filename := inv.fs.String("filename", "", "the batch's `NAME` in your account (default FILE's base name)")
 	bargs := inv.batchArgs()
 	out := inv.fs.String("out", "", "save the results to this `FILE`")
