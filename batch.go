@@ -244,8 +244,11 @@ func (a *BatchArguments) Validate() error {
 		return inputError(op, argOutputFormat, f, `must be "E164", "PLUS_E164" or an ISO 3166 alpha-3 country code in capitals`)
 	}
 	for k, v := range a.Extra {
-		if field, ok := knownArgs[k]; ok {
-			return inputError(op, "Extra key", k, "is a known argument; set the "+field+" field instead")
+		// A known key may sit in Extra when the service sent a value the typed
+		// field cannot hold (save_to_cache "PRIVATE"); it passes through as is
+		// unless the typed field is set too.
+		if field, ok := knownArgs[k]; ok && a.isSet(k) {
+			return inputError(op, "Extra key", k, "is also set in the "+field+" field; set it in one place")
 		}
 		if strings.TrimSpace(k) == "" {
 			return inputError(op, "Extra key", k, "must not be empty")
@@ -255,6 +258,29 @@ func (a *BatchArguments) Validate() error {
 		}
 	}
 	return nil
+}
+
+// isSet reports whether the typed field for a known key holds a value.
+func (a *BatchArguments) isSet(key string) bool {
+	switch key {
+	case argCacheDaysPrivate:
+		return a.CacheDaysPrivate != nil
+	case argCacheDaysGlobal:
+		return a.CacheDaysGlobal != nil
+	case argSaveToCache:
+		return a.SaveToCache != nil
+	case argInputFormat:
+		return a.InputFormat != ""
+	case argOutputFormat:
+		return a.OutputFormat != ""
+	case argGetPortedDate:
+		return a.GetPortedDate != nil
+	case argGetLandlineStatus:
+		return a.GetLandlineStatus != nil
+	case argUSAStatus:
+		return a.USAStatus != nil
+	}
+	return false
 }
 
 func isAlpha3(s string) bool {
@@ -449,11 +475,11 @@ func (c *Client) CreateBatch(ctx context.Context, nb NewBatch) (*Batch, error) {
 	}{nb.Filename, typ, nb.Arguments}
 	var b Batch
 	err := c.sendJSON(ctx, &request{op: op, method: http.MethodPost, path: "batches/", jsonBody: body, mode: retryUnsafe}, &b)
+	if err == nil && b.ID == "" {
+		err = fmt.Errorf("hlrlookup: %s: %w: the answer has no batch id", op, ErrUnexpectedResponse)
+	}
 	if err != nil {
 		return nil, outcomeOfCreate(err, nb.Filename)
-	}
-	if b.ID == "" {
-		return nil, fmt.Errorf("hlrlookup: %s: %w: the answer has no batch id", op, ErrUnexpectedResponse)
 	}
 	return &b, nil
 }
@@ -473,8 +499,10 @@ func (e *outcomeError) Unwrap() []error { return []error{ErrOutcomeUnknown, e.er
 func outcomeOfCreate(err error, filename string) error {
 	var re *RequestError
 	var ae *APIError
+	// A 2xx answer the SDK could not read also leaves the batch's existence open.
 	unknown := errors.As(err, &re) && re.Sent ||
-		errors.As(err, &ae) && (ae.StatusCode == 500 || ae.StatusCode == 502 || ae.StatusCode == 504)
+		errors.As(err, &ae) && (ae.StatusCode == 500 || ae.StatusCode == 502 || ae.StatusCode == 504) ||
+		errors.Is(err, ErrUnexpectedResponse)
 	if !unknown {
 		return err
 	}

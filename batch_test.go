@@ -312,7 +312,7 @@ func TestCreateBatchValidation(t *testing.T) {
 		{"input format GBRX", NewBatch{Arguments: &BatchArguments{InputFormat: "GBRX"}}, []string{"input_format", `"GBRX"`}},
 		{"input format lower gbr", NewBatch{Arguments: &BatchArguments{InputFormat: "gbr"}}, []string{"input_format", `"gbr"`}},
 		{"output format E165", NewBatch{Arguments: &BatchArguments{OutputFormat: "E165"}}, []string{"output_format", `"E165"`, "PLUS_E164"}},
-		{"extra is a known key", NewBatch{Arguments: &BatchArguments{Extra: map[string]any{"save_to_cache": "YES"}}}, []string{"save_to_cache", "SaveToCache"}},
+		{"extra repeats a set field", NewBatch{Arguments: &BatchArguments{SaveToCache: new(true), Extra: map[string]any{"save_to_cache": "YES"}}}, []string{"save_to_cache", "SaveToCache", "one place"}},
 		{"extra empty key", NewBatch{Arguments: &BatchArguments{Extra: map[string]any{" ": 1}}}, []string{"Extra key", "empty"}},
 		{"extra not JSON", NewBatch{Arguments: &BatchArguments{Extra: map[string]any{"ch": make(chan int)}}}, []string{"Extra[ch]", "chan int", "JSON"}},
 		{"filename with newline", NewBatch{Filename: "a\nb.csv"}, []string{"filename", `"a\nb.csv"`, "control character at byte 1"}},
@@ -497,7 +497,7 @@ func TestBatchArgumentsValidate(t *testing.T) {
 		{"input G1R", &BatchArguments{InputFormat: "G1R"}, []string{"input_format"}},
 		{"output E165", &BatchArguments{OutputFormat: "E165"}, []string{"output_format", `"E165"`}},
 		{"output plus_e164", &BatchArguments{OutputFormat: "plus_e164"}, []string{"output_format"}},
-		{"extra known key", &BatchArguments{Extra: map[string]any{"cache_days_global": 3}}, []string{"cache_days_global", "CacheDaysGlobal"}},
+		{"extra known key also set", &BatchArguments{CacheDaysGlobal: new(2), Extra: map[string]any{"cache_days_global": 3}}, []string{"cache_days_global", "CacheDaysGlobal"}},
 		{"extra empty key", &BatchArguments{Extra: map[string]any{"": 3}}, []string{"Extra key", "empty"}},
 		{"extra func", &BatchArguments{Extra: map[string]any{"f": func() {}}}, []string{"Extra[f]", "JSON"}},
 	}
@@ -1701,5 +1701,43 @@ func TestBatchErrorsHideTheSecret(t *testing.T) {
 				}
 			})
 		})
+	}
+}
+
+// TestArgumentsReadBackPassThrough: a known key the typed field cannot hold
+// (save_to_cache "PRIVATE") stays in Extra and is sent back unchanged when the
+// arguments of one batch are reused to create another.
+func TestArgumentsReadBackPassThrough(t *testing.T) {
+	t.Parallel()
+	var a BatchArguments
+	if err := json.Unmarshal([]byte(`{"save_to_cache":"PRIVATE","cache_days_global":3}`), &a); err != nil {
+		t.Fatal(err)
+	}
+	if a.SaveToCache != nil || a.Extra["save_to_cache"] != "PRIVATE" {
+		t.Fatalf("decoded %+v", a)
+	}
+	if err := a.Validate(); err != nil {
+		t.Fatalf("arguments read from the service refused on reuse: %v", err)
+	}
+	out, err := json.Marshal(a)
+	if err != nil || string(out) != `{"cache_days_global":3,"save_to_cache":"PRIVATE"}` {
+		t.Errorf("re-encoded %s, %v", out, err)
+	}
+}
+
+// TestCreateAnswerWithoutIDIsOutcomeUnknown: a 2xx the SDK cannot read means
+// the batch probably exists; the error says to look before creating again.
+func TestCreateAnswerWithoutIDIsOutcomeUnknown(t *testing.T) {
+	t.Parallel()
+	for _, body := range []string{`{"filename":"a.csv"}`, `<html>ok</html>`} {
+		c, mt := btClient(t)
+		mt.RegisterResponder(http.MethodPost, btRoot, btJSON(201, body))
+		_, err := c.CreateBatch(t.Context(), NewBatch{Filename: "a.csv"})
+		if !errors.Is(err, ErrOutcomeUnknown) || !errors.Is(err, ErrUnexpectedResponse) || !strings.Contains(err.Error(), `look for filename "a.csv"`) {
+			t.Errorf("body %s: err = %v", body, err)
+		}
+		if n := mt.GetTotalCallCount(); n != 1 {
+			t.Errorf("body %s: %d calls", body, n)
+		}
 	}
 }

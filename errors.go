@@ -358,8 +358,10 @@ func scrubError(err error, secret string) error {
 			return clean
 		}
 	}
-	if secret != "" && strings.Contains(err.Error(), secret) {
-		return &scrubbedError{msg: scrubString(err.Error(), secret), err: err}
+	if msg := err.Error(); secret != "" {
+		if scrubbed := scrubString(msg, secret); scrubbed != msg {
+			return &scrubbedError{msg: scrubbed, err: err}
+		}
 	}
 	return err
 }
@@ -381,22 +383,40 @@ func stripQuery(raw string) string {
 	return raw
 }
 
+// minLiteralSecret is the shortest secret replaced wherever it appears; a
+// shorter one would match ordinary words ("s" in "refused"), so it is only
+// redacted where it stands as a secret= query value.
+const minLiteralSecret = 6
+
+// secretParam matches a secret in a query string, escaped or not.
+var secretParam = regexp.MustCompile(`(?i)(secret(?:=|%3D))[^&\s"'<>]*`)
+
+// scrubString redacts the secret from s: every secret= value, and the secret
+// itself (plain or query-escaped) when it is long enough to be unmistakable.
 func scrubString(s, secret string) string {
 	if secret == "" {
 		return s
 	}
-	s = strings.ReplaceAll(s, secret, "REDACTED")
-	if esc := url.QueryEscape(secret); esc != secret {
-		s = strings.ReplaceAll(s, esc, "REDACTED")
+	if strings.Contains(strings.ToLower(s), "secret") {
+		s = secretParam.ReplaceAllString(s, "${1}REDACTED")
+	}
+	if len(secret) >= minLiteralSecret {
+		s = strings.ReplaceAll(s, secret, "REDACTED")
+		if esc := url.QueryEscape(secret); esc != secret {
+			s = strings.ReplaceAll(s, esc, "REDACTED")
+		}
 	}
 	return s
 }
 
 func scrubBytes(b []byte, secret string) []byte {
-	if secret == "" || !bytes.Contains(b, []byte(secret)) && !bytes.Contains(b, []byte(url.QueryEscape(secret))) {
+	if secret == "" {
 		return b
 	}
-	return []byte(scrubString(string(b), secret))
+	if scrubbed := scrubString(string(b), secret); scrubbed != string(b) {
+		return []byte(scrubbed)
+	}
+	return b
 }
 
 // InputError is an argument the SDK refused before sending anything. It

@@ -179,8 +179,17 @@ func TestScrubError(t *testing.T) {
 	if scrubError(nil, testSecret) != nil {
 		t.Error("nil not kept")
 	}
-	if got := scrubString("a%2Fb a/b", "a/b"); got != "REDACTED REDACTED" {
-		t.Errorf("escaped form not scrubbed: %q", got)
+	tests := []struct{ in, secret, want string }{
+		{"a%2Fbcdef a/bcdef", "a/bcdef", "REDACTED REDACTED"},                          // plain and escaped
+		{"connection refused", "s", "connection refused"},                              // a short secret is not replaced in words
+		{"GET /b?apikey=k&secret=s&x=1", "s", "GET /b?apikey=k&secret=REDACTED&x=1"},   // but always as a query value
+		{`{"url":"/b?SECRET%3Dabc"}`, "abc", `{"url":"/b?SECRET%3DREDACTED"}`},         // escaped parameter
+		{"no secret here: secrets are kept", "zz", "no secret here: secrets are kept"}, // the word alone is fine
+	}
+	for _, tt := range tests {
+		if got := scrubString(tt.in, tt.secret); got != tt.want {
+			t.Errorf("scrubString(%q, %q) = %q, want %q", tt.in, tt.secret, got, tt.want)
+		}
 	}
 }
 

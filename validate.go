@@ -3,6 +3,7 @@ package hlrlookup
 import (
 	"fmt"
 	"net/url"
+	"unicode/utf8"
 )
 
 // maxIDLen bounds a batch ID; real IDs are short decimal numbers.
@@ -26,7 +27,8 @@ func checkID(op string, id BatchID) error {
 		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.' {
 			continue
 		}
-		return inputError(op, "batch ID", s, fmt.Sprintf("contains %q at byte %d; only letters, digits, '-', '_' and '.' are allowed", c, i))
+		r, _ := utf8.DecodeRuneInString(s[i:])
+		return inputError(op, "batch ID", s, fmt.Sprintf("contains %q at byte %d; only letters, digits, '-', '_' and '.' are allowed", r, i))
 	}
 	return nil
 }
