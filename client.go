@@ -219,7 +219,8 @@ func NewClient(apiKey, secret string, opts ...Option) (*Client, error) {
 // BaseURL returns the address the client sends to.
 func (c *Client) BaseURL() string { return c.baseURL.String() }
 
-// APIKey returns the client's API key, masked for display ("abcd…").
+// APIKey returns the client's API key, masked for display: its first four
+// characters and "****".
 func (c *Client) APIKey() string { return maskKey(c.apiKey) }
 
 // String describes the client without its secret. The formatting methods
