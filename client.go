@@ -366,6 +366,11 @@ type request struct {
 	contentType string
 	size        int64 // Content-Length of body; -1 unknown
 	mode        retryMode
+	// buffer reads a 2xx body (at most maxMetadataBytes+1) inside the retry
+	// loop, so that a body cut short counts as a failed attempt: retried
+	// like a dropped connection when the mode allows, else a *RequestError
+	// with Sent true.
+	buffer bool
 }
 
 // callState travels in the request context so that the retry hooks, which
@@ -427,6 +432,9 @@ func (c *Client) send(ctx context.Context, r *request) (*http.Response, error) {
 			req.Body = http.NoBody
 		}
 	}
+	if r.buffer {
+		req.SetResponseHandler(bufferBody)
+	}
 	req.Header.Set("User-Agent", c.userAgent)
 	req.Header.Set("Accept", "application/json, text/csv;q=0.9, */*;q=0.5")
 	switch {
@@ -459,6 +467,7 @@ func (c *Client) send(ctx context.Context, r *request) (*http.Response, error) {
 // sendJSON sends r and decodes a 2xx JSON answer into v (when v is not nil),
 // reading at most maxMetadataBytes.
 func (c *Client) sendJSON(ctx context.Context, r *request, v any) error {
+	r.buffer = v != nil
 	resp, err := c.send(ctx, r)
 	if err != nil {
 		return err
@@ -468,6 +477,22 @@ func (c *Client) sendJSON(ctx context.Context, r *request, v any) error {
 		return nil
 	}
 	return decodeJSONBody(r.op, r.method, resp, v)
+}
+
+// bufferBody reads a 2xx body into memory, bounded; a read failure (the
+// connection dropped mid-body) fails the attempt. Other answers are left for
+// newAPIError.
+func bufferBody(resp *http.Response) error {
+	if resp.StatusCode < 200 || resp.StatusCode >= 300 {
+		return nil
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxMetadataBytes+1))
+	_ = resp.Body.Close()
+	if err != nil {
+		return fmt.Errorf("%w: reading the response: %w", ErrUnexpectedResponse, err)
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(data))
+	return nil
 }
 
 func decodeJSONBody(op, method string, resp *http.Response, v any) error {
