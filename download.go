@@ -49,7 +49,11 @@ const downloadBufferSize = 256 << 10
 // and io.ErrUnexpectedEOF, never a clean io.EOF.
 func (c *Client) Download(ctx context.Context, id BatchID, f Format) (io.ReadCloser, error) {
 	const op = "download results"
-	return c.download(ctx, op, id, f)
+	body, err := c.download(ctx, op, id, f)
+	if err != nil {
+		return nil, err // a nil interface, not a nil *resultsBody in one
+	}
+	return body, nil
 }
 
 func (c *Client) download(ctx context.Context, op string, id BatchID, f Format) (*resultsBody, error) {
