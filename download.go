@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"mime"
 	"net/http"
 	"net/url"
 	"os"
@@ -69,6 +70,12 @@ func (c *Client) download(ctx context.Context, op string, id BatchID, f Format) 
 	if err != nil {
 		return nil, err
 	}
+	if ct := resp.Header.Get("Content-Type"); isHTML(ct) {
+		// A maintenance page or a proxy's login page is not results: never
+		// save or decode it as such.
+		drainClose(resp.Body)
+		return nil, fmt.Errorf("hlrlookup: %s: GET %s: %w: HTML instead of results (Content-Type %q)", op, c.baseURL.Path+path, ErrUnexpectedResponse, ct)
+	}
 	return &resultsBody{
 		rc:     resp.Body,
 		ctx:    ctx,
@@ -76,6 +83,12 @@ func (c *Client) download(ctx context.Context, op string, id BatchID, f Format) 
 		want:   resp.ContentLength,
 		secret: c.secret,
 	}, nil
+}
+
+// isHTML reports whether a Content-Type names a web page.
+func isHTML(contentType string) bool {
+	mt, _, err := mime.ParseMediaType(contentType)
+	return err == nil && (mt == "text/html" || mt == "application/xhtml+xml")
 }
 
 // resultsBody is a results stream that refuses to end early.
