@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -222,6 +223,11 @@ func (c *Client) Upload(ctx context.Context, id BatchID, r io.Reader, size int64
 	}
 	if r == nil {
 		return inputError(op, "reader", nil, "is nil")
+	}
+	if v := reflect.ValueOf(r); v.Kind() == reflect.Pointer && v.IsNil() {
+		// A nil *bytes.Reader or *os.File in a non-nil io.Reader would
+		// panic, or fail oddly, once sending starts.
+		return inputError(op, "reader", nil, fmt.Sprintf("is a nil %T", r))
 	}
 	if size <= 0 {
 		return inputError(op, "size", size, "must be positive: the number of bytes to upload")
