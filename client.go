@@ -198,7 +198,12 @@ func NewClient(apiKey, secret string, opts ...Option) (*Client, error) {
 	if base2 == nil {
 		// Our own pooled transport, so that retryablehttp's CloseIdleConnections
 		// after a failure never flushes http.DefaultTransport's shared pool.
-		base2 = cleanhttp.DefaultPooledTransport()
+		t := cleanhttp.DefaultPooledTransport()
+		// Every request goes to one host: let the whole idle pool serve it,
+		// or goroutines sharing the client beyond GOMAXPROCS+1 connections
+		// dial (and handshake) anew for most requests.
+		t.MaxIdleConnsPerHost = t.MaxIdleConns
+		base2 = t
 	}
 	hc.Transport = &authTransport{base: base2, scheme: base.Scheme, host: base.Host, apiKey: apiKey, secret: secret}
 
