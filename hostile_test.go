@@ -515,3 +515,68 @@ func TestHugeBatchBodyIsBounded(t *testing.T) {
 		t.Errorf("allocated %d MiB for a refused body; the read is not bounded", alloc>>20)
 	}
 }
+
+// hosGiant reads prefix, then up to 1 GiB of fill, counting what is read.
+type hosGiant struct {
+	prefix []byte
+	fill   byte
+	left   int64
+	read   int64
+}
+
+func (g *hosGiant) Read(p []byte) (int, error) {
+	if len(g.prefix) > 0 {
+		n := copy(p, g.prefix)
+		g.prefix = g.prefix[n:]
+		g.read += int64(n)
+		return n, nil
+	}
+	if g.left <= 0 {
+		return 0, io.EOF
+	}
+	n := int(min(int64(len(p)), g.left))
+	for i := range n {
+		p[i] = g.fill
+	}
+	g.left -= int64(n)
+	g.read += int64(n)
+	return n, nil
+}
+
+// A 1 GiB field in a results file is refused after a bounded read, in both
+// formats: an error, a few MiB read and allocated, never the gigabyte.
+func TestGiantResultsFieldIsRefused(t *testing.T) {
+	// Not parallel: TotalAlloc counts every goroutine's allocations.
+	for _, tt := range []struct {
+		name   string
+		prefix string
+		fill   byte
+	}{
+		{"CSV", "telephone_number,error\n", '7'},
+		{"CSV quoted", "telephone_number,error\n\"", 'x'},
+		{"JSON", `[{"uuid":"`, 'a'},
+		{"JSON envelope", `{"results":[{"error":"NONE","x":[`, '1'},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			g := &hosGiant{prefix: []byte(tt.prefix), fill: tt.fill, left: 1 << 30}
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			var err error
+			for _, e := range hlrlookup.ReadResults(g) {
+				if e != nil {
+					err = e
+				}
+			}
+			runtime.ReadMemStats(&after)
+			alloc := after.TotalAlloc - before.TotalAlloc
+			t.Logf("read %d MiB, allocated %d MiB: %v", g.read>>20, alloc>>20, err)
+			if err == nil {
+				t.Error("a 1 GiB field was accepted")
+			}
+			if g.read > 64<<20 || alloc > 128<<20 {
+				t.Errorf("read %d MiB and allocated %d MiB for a refused field; want a bounded read", g.read>>20, alloc>>20)
+			}
+		})
+	}
+}
