@@ -352,7 +352,6 @@ type relResult struct {
 	sent      int
 	applied   int
 	batches   int
-	outcome   string
 	log       []hlrlookuptest.Request
 	client    *hlrlookup.Client
 }
