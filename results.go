@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 )
 
 // LiveStatus is a result's live_status: whether the number's handset is
@@ -442,10 +443,12 @@ func decodeCSVResults(r io.Reader) iter.Seq2[*Result, error] {
 			return
 		}
 		cols := mapCSVHeader(header)
+		lines := &csvLines{br: br}
+		lines.tookCSV(cr, header)
 
 		for row := 1; ; row++ {
 			lim.mark()
-			rec, err := cr.Read()
+			rec, line, err := lines.next(cr)
 			if err == io.EOF {
 				return
 			}
@@ -468,7 +471,10 @@ func decodeCSVResults(r io.Reader) iter.Seq2[*Result, error] {
 					continue
 				}
 				if err := cols.setters[i](res, v); err != nil {
-					line, _ := cr.FieldPos(i)
+					if line == 0 { // read by encoding/csv
+						line, _ = cr.FieldPos(i)
+						line += lines.own
+					}
 					yield(nil, fmt.Errorf("%s: row %d (line %d), column %q: %w", prefix, row, line, cols.names[i], err))
 					return
 				}
@@ -480,18 +486,110 @@ func decodeCSVResults(r io.Reader) iter.Seq2[*Result, error] {
 	}
 }
 
+// csvLines reads the records of a CSV results body. A record on one line
+// without quotes, the bulk of any results file, is split here straight from
+// the buffered reader: one string per record, no copying field by field.
+// Anything else (quotes, a line longer than the buffer, the last line without
+// a line break, a read error) goes to encoding/csv, which reads from the
+// same *bufio.Reader and so sees exactly the bytes not yet consumed. Line
+// numbers stay those of the whole input: encoding/csv counts the lines it
+// read, csvLines the ones it read itself (own).
+type csvLines struct {
+	br     *bufio.Reader
+	own    int      // lines consumed here, not by encoding/csv
+	csvEnd int      // encoding/csv's number of the last line it read
+	rec    []string // reused
+}
+
+// tookCSV notes the last line of the record rec that encoding/csv just
+// returned, in its own numbering: the line the record starts on, plus the
+// line breaks inside its fields (it folds each one inside quotes to "\n").
+func (l *csvLines) tookCSV(cr *csv.Reader, rec []string) {
+	if len(rec) == 0 {
+		return
+	}
+	l.csvEnd, _ = cr.FieldPos(0)
+	for _, f := range rec {
+		l.csvEnd += strings.Count(f, "\n")
+	}
+}
+
+// next returns the next record and, for one split here, its line number
+// (0 when encoding/csv read it: use FieldPos plus own).
+func (l *csvLines) next(cr *csv.Reader) ([]string, int, error) {
+	for {
+		line, ok := l.peekLine()
+		if !ok {
+			rec, err := cr.Read()
+			if err != nil {
+				var pe *csv.ParseError
+				if errors.As(err, &pe) {
+					pe.StartLine += l.own
+					pe.Line += l.own
+				}
+				return nil, 0, err
+			}
+			l.tookCSV(cr, rec)
+			return rec, 0, nil
+		}
+		_, _ = l.br.Discard(len(line))
+		l.own++
+		lineNo := l.csvEnd + l.own
+		// As encoding/csv: drop "\n" or "\r\n"; skip empty lines.
+		line = line[:len(line)-1]
+		if n := len(line); n > 0 && line[n-1] == '\r' {
+			line = line[:n-1]
+		}
+		if len(line) == 0 {
+			continue
+		}
+		s := string(line)
+		rec := l.rec[:0]
+		for {
+			i := strings.IndexByte(s, ',')
+			if i < 0 {
+				break
+			}
+			rec = append(rec, s[:i])
+			s = s[i+1:]
+		}
+		rec = append(rec, s)
+		l.rec = rec
+		return rec, lineNo, nil
+	}
+}
+
+// peekLine returns the next whole line (with its "\n") if it is in the
+// buffer, or can be brought there, and holds no quote.
+func (l *csvLines) peekLine() ([]byte, bool) {
+	for {
+		buf, _ := l.br.Peek(l.br.Buffered())
+		if i := bytes.IndexByte(buf, '\n'); i >= 0 {
+			line := buf[:i+1]
+			return line, bytes.IndexByte(line, '"') < 0
+		}
+		if len(buf) == l.br.Size() {
+			return nil, false // longer than the buffer
+		}
+		if _, err := l.br.Peek(len(buf) + 1); err != nil {
+			return nil, false // the end, or an error: encoding/csv reports it
+		}
+	}
+}
+
 // errStopped ends the JSON walk when the consumer stops iterating.
 var errStopped = errors.New("stopped")
 
 // decodeJSONResults decodes a JSON results download: a bare array of
 // records, {"results":[…]} or {"body":{"results":[…]}}, with other envelope
-// keys skipped in any order. Records are decoded one at a time; memory stays
-// flat whatever the number of records.
+// keys skipped in any order. Records are read one at a time straight from the
+// buffered input and decoded in one pass; memory stays flat whatever the
+// number of records.
 func decodeJSONResults(r io.Reader) iter.Seq2[*Result, error] {
 	return func(yield func(*Result, error) bool) {
 		lim, br, err := newRecordReader(r)
 		if err == nil {
-			d := &jsonResultsDecoder{lim: lim, dec: json.NewDecoder(br), yield: yield}
+			d := &jsonResultsDecoder{lim: lim, br: br, yield: yield}
 			err = d.run()
 		}
 		if err != nil && err != errStopped {
@@ -503,156 +601,303 @@ func decodeJSONResults(r io.Reader) iter.Seq2[*Result, error] {
 	}
 }
 
-// jsonResultsDecoder walks the envelope token by token and decodes each
-// record of the results array.
+// jsonResultsDecoder walks the envelope and reads each record of the results
+// array whole (into a reused buffer), then decodes it.
 type jsonResultsDecoder struct {
 	lim   *recordLimiter
-	dec   *json.Decoder
+	br    *bufio.Reader
 	yield func(*Result, error) bool
 	row   int
-	raw   json.RawMessage // reused for each record
-	rec   jsonResult      // reused for each record
+	buf   []byte // the current record or envelope value, reused
+	stack []byte // open brackets while reading a value, reused
 }
 
 func (d *jsonResultsDecoder) run() error {
-	tok, err := d.token()
+	d.lim.mark()
+	c, err := d.peek()
 	if err == io.EOF {
 		return nil // empty input
 	}
 	if err != nil {
-		return err
+		return d.envelopeErr(err)
 	}
-	switch tok {
-	case json.Delim('['):
+	switch c {
+	case '[':
+		d.discard()
 		err = d.array()
-	case json.Delim('{'):
+	case '{':
+		d.discard()
 		var found bool
 		found, err = d.object(0)
 		if err == nil && !found {
 			err = errors.New(`no "results" array in the JSON object`)
 		}
 	default:
-		err = fmt.Errorf("want an array or an object, found %v", tok)
+		var tok string
+		if tok, err = d.tokenText(); err == nil {
+			err = fmt.Errorf("want an array or an object, found %s", tok)
+		}
 	}
 	if err != nil {
 		return err
 	}
-	switch _, err := d.token(); err {
+	d.lim.mark()
+	switch c, err := d.peek(); err {
 	case io.EOF:
 		return nil
 	case nil:
+		if !startsJSONValue(c) {
+			return jsonSyntaxError([]byte{c})
+		}
 		return errors.New("unexpected data after the results")
 	default:
-		return err
+		return d.envelopeErr(err)
 	}
 }
 
-// token reads the next envelope token, refusing a single oversized one.
-func (d *jsonResultsDecoder) token() (json.Token, error) {
-	d.lim.mark()
-	tok, err := d.dec.Token()
-	if err != nil && d.lim.tripped {
-		return nil, &recordTooLargeError{format: "JSON", where: "envelope"}
+// envelopeErr maps a read error met in the envelope.
+func (d *jsonResultsDecoder) envelopeErr(err error) error {
+	if d.lim.tripped {
+		return &recordTooLargeError{format: "JSON", where: "envelope"}
 	}
-	return tok, err
+	return err
 }
 
-// innerToken is token inside a value, where the end of input is unexpected.
-func (d *jsonResultsDecoder) innerToken() (json.Token, error) {
-	tok, err := d.token()
+// peek skips whitespace and returns the next byte without consuming it.
+func (d *jsonResultsDecoder) peek() (byte, error) {
+	for {
+		buf, _ := d.br.Peek(d.br.Buffered())
+		for i, c := range buf {
+			switch c {
+			case ' ', '\t', '\r', '\n':
+				continue
+			}
+			_, _ = d.br.Discard(i)
+			return c, nil
+		}
+		_, _ = d.br.Discard(len(buf))
+		if _, err := d.br.Peek(1); err != nil {
+			return 0, err
+		}
+	}
+}
+
+// innerPeek is peek inside a value, where the end of input is unexpected.
+func (d *jsonResultsDecoder) innerPeek() (byte, error) {
+	c, err := d.peek()
 	if err == io.EOF {
 		err = io.ErrUnexpectedEOF
 	}
-	return tok, err
+	if err != nil {
+		return 0, d.envelopeErr(err)
+	}
+	return c, nil
+}
+
+func (d *jsonResultsDecoder) discard() { _, _ = d.br.Discard(1) }
+
+// expect consumes the byte want, or fails as encoding/json would.
+func (d *jsonResultsDecoder) expect(want byte, context string) error {
+	c, err := d.innerPeek()
+	if err != nil {
+		return err
+	}
+	if c != want {
+		return fmt.Errorf("invalid character %s %s", quoteJSONChar(c), context)
+	}
+	d.discard()
+	return nil
+}
+
+// key reads an object key (the next value must be a string) and its ':'.
+func (d *jsonResultsDecoder) key() (string, error) {
+	d.lim.mark()
+	c, err := d.innerPeek()
+	if err != nil {
+		return "", err
+	}
+	if c != '"' {
+		return "", fmt.Errorf("invalid character %s looking for beginning of object key string", quoteJSONChar(c))
+	}
+	raw, err := d.value()
+	if err != nil {
+		return "", d.envelopeErr(err)
+	}
+	k, err := jsonKey(raw)
+	if err != nil {
+		return "", err
+	}
+	return string(k), d.expect(':', "after object key")
+}
+
+// tokenText reads the next value (not an array or object) and renders it as
+// a json.Token prints, for error messages.
+func (d *jsonResultsDecoder) tokenText() (string, error) {
+	raw, err := d.value()
+	if err != nil {
+		return "", d.envelopeErr(err)
+	}
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return "", err
+	}
+	return fmt.Sprint(v), nil
 }
 
 // object walks an envelope object whose '{' was read. It streams the first
 // "results" array it meets (inside "body" too, at level 0) and skips all
 // other values. It reports whether a results array (or null) was found.
 func (d *jsonResultsDecoder) object(level int) (found bool, err error) {
-	for {
+	for first := true; ; first = false {
 		d.lim.mark()
-		if !d.dec.More() {
-			break
-		}
-		tok, err := d.innerToken()
+		c, err := d.innerPeek()
 		if err != nil {
 			return found, err
 		}
-		key, _ := tok.(string)
-		switch {
-		case !found && strings.EqualFold(key, "results"):
-			tok, err := d.innerToken()
-			if err != nil {
+		if c == '}' {
+			d.discard()
+			return found, nil
+		}
+		if !first {
+			if err := d.expect(',', "after object key:value pair"); err != nil {
 				return found, err
 			}
-			switch tok {
-			case json.Delim('['):
+		}
+		key, err := d.key()
+		if err != nil {
+			return found, err
+		}
+		d.lim.mark()
+		c, err = d.innerPeek()
+		if err != nil {
+			return found, err
+		}
+		switch {
+		case !found && strings.EqualFold(key, "results"):
+			switch c {
+			case '[':
+				d.discard()
 				if err := d.array(); err != nil {
 					return found, err
 				}
-			case nil: // null: no results
+			case '{':
+				return found, errors.New(`"results" is {, want an array`)
 			default:
-				return found, fmt.Errorf(`"results" is %v, want an array`, tok)
-			}
-			found = true
-		case !found && level == 0 && strings.EqualFold(key, "body"):
-			tok, err := d.innerToken()
-			if err != nil {
-				return found, err
-			}
-			if tok == json.Delim('{') {
-				if found, err = d.object(level + 1); err != nil {
+				tok, err := d.tokenText()
+				if err != nil {
 					return found, err
 				}
-			} else if err := d.skipRest(tok); err != nil {
+				if tok != "<nil>" { // null: no results
+					return found, fmt.Errorf(`"results" is %s, want an array`, tok)
+				}
+			}
+			found = true
+		case !found && level == 0 && c == '{' && strings.EqualFold(key, "body"):
+			d.discard()
+			if found, err = d.object(level + 1); err != nil {
 				return found, err
 			}
 		default:
-			tok, err := d.innerToken()
-			if err != nil {
-				return found, err
-			}
-			if err := d.skipRest(tok); err != nil {
+			if err := d.skip(); err != nil {
 				return found, err
 			}
 		}
 	}
-	_, err = d.innerToken() // '}'
-	return found, err
 }
 
-// skipRest skips the rest of a value whose first token was tok, one token at
-// a time so that a large skipped value is never held in memory.
-func (d *jsonResultsDecoder) skipRest(tok json.Token) error {
-	depth := 0
+// skip skips the next value one token at a time, so that a large skipped
+// value is never held in memory, checking its syntax.
+func (d *jsonResultsDecoder) skip() error {
+	var open []byte // the brackets around the current position
 	for {
-		if delim, ok := tok.(json.Delim); ok {
-			if delim == '[' || delim == '{' {
-				depth++
-			} else {
-				depth--
+		// A value.
+		d.lim.mark()
+		c, err := d.innerPeek()
+		if err != nil {
+			return err
+		}
+		switch c {
+		case '{', '[':
+			d.discard()
+			open = append(open, c)
+			d.lim.mark()
+			next, err := d.innerPeek()
+			if err != nil {
+				return err
+			}
+			if next == c+2 { // '}' or ']': empty
+				d.discard()
+				open = open[:len(open)-1]
+				break
+			}
+			if c == '{' {
+				if _, err := d.key(); err != nil {
+					return err
+				}
+			}
+			continue
+		default:
+			raw, err := d.value()
+			if err != nil {
+				return d.envelopeErr(err)
+			}
+			if !json.Valid(raw) {
+				return jsonSyntaxError(raw)
 			}
 		}
-		if depth == 0 {
-			return nil
+		// After a value: close brackets, or a comma and the next value.
+		for len(open) > 0 {
+			d.lim.mark()
+			c, err := d.innerPeek()
+			if err != nil {
+				return err
+			}
+			top := open[len(open)-1]
+			if c == top+2 {
+				d.discard()
+				open = open[:len(open)-1]
+				continue
+			}
+			context := "after array element"
+			if top == '{' {
+				context = "after object key:value pair"
+			}
+			if err := d.expect(',', context); err != nil {
+				return err
+			}
+			if top == '{' {
+				if _, err := d.key(); err != nil {
+					return err
+				}
+			}
+			break
 		}
-		var err error
-		if tok, err = d.innerToken(); err != nil {
-			return err
+		if len(open) == 0 {
+			return nil
 		}
 	}
 }
 
 // array streams the records of a results array whose '[' was read.
 func (d *jsonResultsDecoder) array() error {
-	for {
+	for first := true; ; first = false {
 		d.lim.mark()
-		if !d.dec.More() {
-			break
+		c, err := d.innerPeek()
+		if err != nil {
+			return err
 		}
-		d.raw = d.raw[:0]
-		if err := d.dec.Decode(&d.raw); err != nil {
+		if c == ']' {
+			d.discard()
+			return nil
+		}
+		if !first {
+			if c != ',' {
+				return fmt.Errorf("row %d: invalid character %s after array element", d.row+1, quoteJSONChar(c))
+			}
+			d.discard()
+		}
+		raw, err := d.value()
+		if err != nil {
 			if d.lim.tripped {
 				return &recordTooLargeError{format: "JSON", where: "record at row " + strconv.Itoa(d.row+1)}
 			}
@@ -662,7 +907,7 @@ func (d *jsonResultsDecoder) array() error {
 			return fmt.Errorf("row %d: %w", d.row+1, err)
 		}
 		d.row++
-		res, err := d.convert(d.raw)
+		res, err := d.convert(raw)
 		if err != nil {
 			return fmt.Errorf("row %d: %w", d.row, err)
 		}
@@ -670,27 +915,414 @@ func (d *jsonResultsDecoder) array() error {
 			return errStopped
 		}
 	}
-	_, err := d.innerToken() // ']'
-	return err
 }
 
-// convert turns one record into a Result. The common case costs one typed
-// decode plus a scan of the record's keys for unknown ones, which go to
-// Extra. A record the typed decode refuses (a number where a string is
-// expected, say) takes the generic path, field by field.
+// value reads the next JSON value whole into d.buf and returns it. It
+// follows strings and brackets only; the syntax of the value is checked by
+// whoever decodes it. An input that ends inside the value gives
+// io.ErrUnexpectedEOF, or the syntax error encoding/json would report first.
+func (d *jsonResultsDecoder) value() ([]byte, error) {
+	c, err := d.peek()
+	if err != nil {
+		return nil, err
+	}
+	d.buf = d.buf[:0]
+	if !startsJSONValue(c) {
+		d.discard()
+		return nil, jsonSyntaxError([]byte{c})
+	}
+	d.stack = d.stack[:0]
+	inString := false
+	scalar := c != '{' && c != '[' && c != '"'
+	escaped := false // a backslash ended the previous buffer
+	for {
+		buf, _ := d.br.Peek(d.br.Buffered())
+		i, done := 0, false
+		if len(d.buf) == 0 && len(buf) > 0 && !scalar { // the opening byte
+			if c == '"' {
+				inString = true
+			} else {
+				d.stack = append(d.stack, c)
+			}
+			i = 1
+		}
+		if escaped && len(buf) > 0 {
+			i, escaped = 1, false
+		}
+	scan:
+		for i < len(buf) {
+			if inString {
+				q := bytes.IndexByte(buf[i:], '"')
+				if q < 0 {
+					q = len(buf) - i
+				}
+				if e := bytes.IndexByte(buf[i:i+q], '\\'); e >= 0 {
+					i += e + 2 // skip the escaped byte, which may be '"'
+					if i > len(buf) {
+						i, escaped = len(buf), true
+					}
+					continue
+				}
+				if i+q == len(buf) {
+					i = len(buf)
+					break
+				}
+				i += q + 1
+				inString = false
+				if len(d.stack) == 0 {
+					done = true
+					break
+				}
+				continue
+			}
+			switch b := buf[i]; {
+			case scalar:
+				switch b {
+				case ' ', '\t', '\r', '\n', ',', ']', '}', ':', '{', '[', '"':
+					done = true
+					break scan
+				}
+			case b == '"':
+				inString = true
+			case b == '{' || b == '[':
+				d.stack = append(d.stack, b)
+			case b == '}' || b == ']':
+				if d.stack[len(d.stack)-1]+2 != b {
+					d.appendBuf(buf[:i+1])
+					_, _ = d.br.Discard(i + 1)
+					return nil, jsonSyntaxError(d.buf)
+				}
+				d.stack = d.stack[:len(d.stack)-1]
+				if len(d.stack) == 0 {
+					i++
+					done = true
+					break scan
+				}
+			}
+			i++
+		}
+		d.appendBuf(buf[:i])
+		_, _ = d.br.Discard(i)
+		if done {
+			return d.buf, nil
+		}
+		if _, err := d.br.Peek(1); err != nil {
+			if err != io.EOF {
+				return nil, err
+			}
+			if scalar && len(d.buf) > 0 {
+				return d.buf, nil
+			}
+			if err := jsonSyntaxError(d.buf); err != nil && err.Error() != "unexpected end of JSON input" {
+				return nil, err
+			}
+			return nil, io.ErrUnexpectedEOF
+		}
+	}
+}
+
+// appendBuf appends b to d.buf, growing it by doubling but never far past
+// the record limit, so that refusing an oversized record allocates little.
+func (d *jsonResultsDecoder) appendBuf(b []byte) {
+	if need := len(d.buf) + len(b); need > cap(d.buf) {
+		n := min(max(2*cap(d.buf), 4096), maxResultRecordBytes+2*recordLimiterChunk)
+		nb := make([]byte, len(d.buf), max(n, need))
+		copy(nb, d.buf)
+		d.buf = nb
+	}
+	d.buf = append(d.buf, b...)
+}
+
+// startsJSONValue reports whether c can begin a JSON value.
+func startsJSONValue(c byte) bool {
+	switch c {
+	case '{', '[', '"', '-', 't', 'f', 'n':
+		return true
+	}
+	return c >= '0' && c <= '9'
+}
+
+// jsonSyntaxError is encoding/json's error for raw, nil if raw is valid.
+func jsonSyntaxError(raw []byte) error {
+	if json.Valid(raw) {
+		return nil
+	}
+	var v any
+	return json.Unmarshal(raw, &v)
+}
+
+// quoteJSONChar quotes c as encoding/json's syntax errors do.
+func quoteJSONChar(c byte) string {
+	if c == '\'' {
+		return `'\''`
+	}
+	if c == '"' {
+		return `'"'`
+	}
+	s := strconv.Quote(string(rune(c)))
+	return "'" + s[1:len(s)-1] + "'"
+}
+
+// convert turns one record into a Result. Most records take the fast path:
+// one pass over the record's bytes, every field set from a substring of one
+// string holding the record. A record the fast path does not handle (escapes,
+// arrays, a value a field refuses, a syntax error) takes the original path:
+// a typed decode plus a scan of the record's keys for unknown ones, which go
+// to Extra, or, when the typed decode refuses it (a number where a string is
+// expected, say), the generic path, field by field. All paths agree.
 func (d *jsonResultsDecoder) convert(raw []byte) (*Result, error) {
 	if len(raw) == 0 || raw[0] != '{' {
+		if err := jsonSyntaxError(raw); err != nil {
+			return nil, err
+		}
 		return nil, fmt.Errorf("record is %s, want an object", quoteShort(string(raw)))
 	}
-	d.rec = jsonResult{}
-	if err := json.Unmarshal(raw, &d.rec); err != nil {
+	if res, ok := fastJSONResult(raw); ok {
+		return res, nil
+	}
+	if err := jsonSyntaxError(raw); err != nil {
+		return nil, err
+	}
+	var rec jsonResult
+	if err := json.Unmarshal(raw, &rec); err != nil {
 		return genericJSONResult(raw)
 	}
-	res, err := d.rec.result()
+	res, err := rec.result()
 	if err != nil {
 		return nil, err
 	}
 	return res, addUnknownJSONFields(res, raw)
+}
+
+// jsonObjectFields maps the keys of the known nested objects (folded) to
+// their setters: jsonObjectFields["request_parameters"]["telephone_number"].
+var jsonObjectFields = func() map[string]map[string]fieldSetter {
+	m := map[string]map[string]fieldSetter{}
+	for name, set := range resultFields {
+		if obj, key, nested := strings.Cut(name, "."); nested {
+			if m[obj] == nil {
+				m[obj] = map[string]fieldSetter{}
+			}
+			m[obj][key] = set
+		}
+	}
+	return m
+}()
+
+// fastJSON is the state of the fast path over one record.
+type fastJSON struct {
+	s    string // the record
+	i    int
+	res  *Result
+	path []string // keys of the enclosing objects, as written
+}
+
+// fastJSONResult decodes the record raw (an object) the way genericJSONResult
+// does, in one pass. It reports false when it meets anything it does not
+// handle, or any syntax error: the caller then takes the original path.
+func fastJSONResult(raw []byte) (*Result, bool) {
+	f := fastJSON{s: string(raw), res: &Result{}}
+	if !f.object(nil) {
+		return nil, false
+	}
+	if f.space(); f.i != len(f.s) {
+		return nil, false
+	}
+	return f.res, true
+}
+
+func (f *fastJSON) space() {
+	for f.i < len(f.s) {
+		switch f.s[f.i] {
+		case ' ', '\t', '\r', '\n':
+			f.i++
+			continue
+		}
+		return
+	}
+}
+
+// str reads a string without escapes, control characters or invalid UTF-8
+// and returns its contents.
+func (f *fastJSON) str() (string, bool) {
+	if f.i >= len(f.s) || f.s[f.i] != '"' {
+		return "", false
+	}
+	start := f.i + 1
+	ascii := true
+	for j := start; j < len(f.s); j++ {
+		switch c := f.s[j]; {
+		case c == '"':
+			f.i = j + 1
+			v := f.s[start:j]
+			if !ascii && !utf8.ValidString(v) {
+				return "", false
+			}
+			return v, true
+		case c == '\\' || c < 0x20:
+			return "", false
+		case c >= 0x80:
+			ascii = false
+		}
+	}
+	return "", false
+}
+
+// scalar reads a number or a literal and returns its text ("" for null) and
+// whether it was null.
+func (f *fastJSON) scalar() (text string, null, ok bool) {
+	s, i := f.s, f.i
+	for _, lit := range [...]string{"null", "true", "false"} {
+		if strings.HasPrefix(s[i:], lit) {
+			f.i += len(lit)
+			if lit == "null" {
+				return "", true, true
+			}
+			return lit, false, true
+		}
+	}
+	// -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+	j := i
+	digits := func() int {
+		n := 0
+		for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+			j++
+			n++
+		}
+		return n
+	}
+	if j < len(s) && s[j] == '-' {
+		j++
+	}
+	if j < len(s) && s[j] == '0' {
+		j++
+	} else if digits() == 0 {
+		return "", false, false
+	}
+	if j < len(s) && s[j] == '.' {
+		j++
+		if digits() == 0 {
+			return "", false, false
+		}
+	}
+	if j < len(s) && (s[j] == 'e' || s[j] == 'E') {
+		j++
+		if j < len(s) && (s[j] == '+' || s[j] == '-') {
+			j++
+		}
+		if digits() == 0 {
+			return "", false, false
+		}
+	}
+	f.i = j
+	return s[i:j], false, true
+}
+
+// object reads an object whose members belong to the known object fields
+// (nil at the top level; set for request_parameters and the network
+// details; and nil again, with f.path set, inside other objects).
+func (f *fastJSON) object(fields map[string]fieldSetter) bool {
+	f.i++ // '{'
+	for first := true; ; first = false {
+		f.space()
+		if f.i >= len(f.s) {
+			return false
+		}
+		if f.s[f.i] == '}' {
+			f.i++
+			return true
+		}
+		if !first {
+			if f.s[f.i] != ',' {
+				return false
+			}
+			f.i++
+			f.space()
+		}
+		key, ok := f.str()
+		if !ok {
+			return false
+		}
+		f.space()
+		if f.i >= len(f.s) || f.s[f.i] != ':' {
+			return false
+		}
+		f.i++
+		f.space()
+		if f.i >= len(f.s) {
+			return false
+		}
+		folded := key
+		if !isFoldedKey(key) {
+			folded = foldJSONKey(key)
+		}
+		top := len(f.path) == 0 && fields == nil
+		switch c := f.s[f.i]; c {
+		case '{':
+			var inner map[string]fieldSetter
+			if top {
+				inner = jsonObjectFields[folded]
+			}
+			f.path = append(f.path, key)
+			if !f.object(inner) {
+				return false
+			}
+			f.path = f.path[:len(f.path)-1]
+			continue
+		case '[':
+			return false // to Extra as compact JSON: the original path
+		}
+		var set fieldSetter
+		switch {
+		case top:
+			set = resultFields[folded]
+		case fields != nil:
+			set = fields[folded]
+		}
+		var text string
+		var null bool
+		if f.s[f.i] == '"' {
+			if text, ok = f.str(); !ok {
+				return false
+			}
+		} else if text, null, ok = f.scalar(); !ok {
+			return false
+		}
+		switch {
+		case set != nil && null:
+			// as encoding/json does: null leaves a field alone
+		case set != nil:
+			if set(f.res, text) != nil {
+				return false // the original path reports it
+			}
+		case null && top && key != "" && jsonKnownFields[folded] != nil:
+			// a known object that is null
+		default:
+			if f.res.Extra == nil {
+				f.res.Extra = make(map[string]string)
+			}
+			f.res.Extra[f.extraPath(key)] = text
+		}
+	}
+}
+
+// extraPath is the dotted path of key in the current object, as written.
+func (f *fastJSON) extraPath(key string) string {
+	if len(f.path) == 0 {
+		return key
+	}
+	return strings.Join(f.path, ".") + "." + key
+}
+
+// isFoldedKey reports whether foldJSONKey would leave key as it is: no
+// upper-case ASCII and nothing beyond ASCII.
+func isFoldedKey(key string) bool {
+	for i := 0; i < len(key); i++ {
+		if c := key[i]; c >= 0x80 || c >= 'A' && c <= 'Z' {
+			return false
+		}
+	}
+	return true
 }
 
 // jsonResult is the typed shape of a JSON record (the fast path).
