@@ -663,7 +663,8 @@ func (c *Client) updateBatch(ctx context.Context, op string, id BatchID, body ma
 // DeleteBatch deletes a batch and its results for good (DELETE
 // /batches/{id}). Download the results first. If a retry finds the batch
 // already gone after an earlier attempt of this call failed without an
-// answer, the delete counts as done.
+// answer (or with a 500, 502 or 504), the delete counts as done; after a 429
+// or 503, which the service answers without acting, a 404 is an error.
 func (c *Client) DeleteBatch(ctx context.Context, id BatchID) error {
 	const op = "delete batch"
 	if err := checkID(op, id); err != nil {
@@ -671,7 +672,7 @@ func (c *Client) DeleteBatch(ctx context.Context, id BatchID) error {
 	}
 	err := c.sendJSON(ctx, &request{op: op, method: http.MethodDelete, path: batchPath(id, ""), mode: retryIdempotent}, nil)
 	var ae *APIError
-	if errors.As(err, &ae) && ae.Attempts > 1 && errors.Is(err, ErrBatchNotFound) {
+	if errors.As(err, &ae) && ae.earlierMayHaveActed && errors.Is(err, ErrBatchNotFound) {
 		return nil // an earlier attempt of ours deleted it
 	}
 	return err

@@ -388,6 +388,9 @@ type callState struct {
 	mode     retryMode
 	attempts int
 	started  time.Time
+	// mayHaveActed: an attempt before the last may have reached the
+	// service and been applied (sent, then no answer, or 500/502/504).
+	mayHaveActed bool
 }
 
 type callStateKey struct{}
@@ -573,6 +576,9 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 		if mode == retryUnsafe && !neverSent(err) {
 			return false, nil
 		}
+		if st != nil && !neverSent(err) {
+			st.mayHaveActed = true
+		}
 		c.logRetry(ctx, st, 0, err)
 		return true, nil
 	}
@@ -587,6 +593,9 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 	case code >= 500 && code != http.StatusNotImplemented:
 		if mode == retryUnsafe {
 			return false, nil
+		}
+		if st != nil {
+			st.mayHaveActed = true // 500, 502, 504: the service may have acted
 		}
 	default:
 		return false, nil

@@ -130,6 +130,10 @@ type APIError struct {
 	Op         string        // the SDK operation, e.g. "get batch"
 	Hint       string        // what the vendor's page gives as possible reasons
 	RetryAfter time.Duration // the server's Retry-After, if it sent one
+
+	// earlierMayHaveActed: an earlier attempt of this call may have been
+	// applied (no answer after sending, or 500/502/504).
+	earlierMayHaveActed bool
 }
 
 // Error names the operation, the request, the status, the server's words and
@@ -189,6 +193,8 @@ func (c *Client) newAPIError(st *callState, resp *http.Response) *APIError {
 		Attempts:   max(st.attempts, 1),
 		Body:       body,
 		Op:         st.op,
+
+		earlierMayHaveActed: st.mayHaveActed,
 	}
 	if k, ok := classify(e.StatusCode, e.Code); ok {
 		e.Hint = k.hint
