@@ -669,3 +669,53 @@ func relLogString(log []hlrlookuptest.Request) string {
 	}
 	return b.String()
 }
+
+// TestDeleteNotFoundAfterRetry: a 404 on a retry counts as "deleted by our
+// earlier attempt" only when that attempt may have acted; after a 429 or
+// 503, which the service answers without acting, the 404 is the truth.
+func TestDeleteNotFoundAfterRetry(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		fault    hlrlookuptest.Fault
+		existing bool
+		wantErr  error // nil: success
+	}{
+		{"503, then 404 for a batch that never existed", hlrlookuptest.Fault{Status: 503}, false, hlrlookup.ErrBatchNotFound},
+		{"429, then 404 for a batch that never existed", hlrlookuptest.Fault{Status: 429}, false, hlrlookup.ErrBatchNotFound},
+		{"502, then 404: the gateway may have passed it on", hlrlookuptest.Fault{Status: 502}, false, nil},
+		{"no answer, then 404: cannot be told from a delete that arrived", hlrlookuptest.Fault{Kind: hlrlookuptest.FaultHangUpBefore}, false, nil},
+		{"applied, no answer, then 404", hlrlookuptest.Fault{Kind: hlrlookuptest.FaultHangUpAfter}, true, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			srv := newFake(t)
+			c := srv.Client(hlrlookup.WithRetryPolicy(relTiny),
+				hlrlookup.WithHTTPClient(&http.Client{Transport: &http.Transport{DisableKeepAlives: true}}))
+			id := hlrlookup.BatchID("9999")
+			if tt.existing {
+				b, err := c.CreateBatch(t.Context(), hlrlookup.NewBatch{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				id = b.ID
+			}
+			tt.fault.Method = http.MethodDelete
+			srv.InjectFault(tt.fault)
+			err := c.DeleteBatch(t.Context(), id)
+			switch {
+			case tt.wantErr == nil && err != nil:
+				t.Fatalf("DeleteBatch: %v", err)
+			case tt.wantErr != nil && !errors.Is(err, tt.wantErr):
+				t.Fatalf("DeleteBatch = %v, want %v", err, tt.wantErr)
+			}
+			if n := len(srv.Requests()) - map[bool]int{true: 1, false: 0}[tt.existing]; n != 2 {
+				t.Errorf("%d DELETE requests, want 2", n)
+			}
+			if _, ok := srv.Batch(string(id)); ok {
+				t.Errorf("batch %s still exists", id)
+			}
+		})
+	}
+}
