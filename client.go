@@ -499,12 +499,27 @@ func bufferBody(resp *http.Response) error {
 	if err != nil {
 		return fmt.Errorf("%w: reading the response: %w", ErrUnexpectedResponse, err)
 	}
-	resp.Body = io.NopCloser(bytes.NewReader(data))
+	resp.Body = &bufferedBody{Reader: bytes.NewReader(data), data: data}
 	return nil
 }
 
+// bufferedBody is a body bufferBody read; decodeJSONBody uses its bytes
+// without copying them again.
+type bufferedBody struct {
+	*bytes.Reader
+	data []byte
+}
+
+func (*bufferedBody) Close() error { return nil }
+
 func decodeJSONBody(op, method string, resp *http.Response, v any) error {
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxMetadataBytes+1))
+	var data []byte
+	var err error
+	if bb, ok := resp.Body.(*bufferedBody); ok {
+		data = bb.data
+	} else {
+		data, err = io.ReadAll(io.LimitReader(resp.Body, maxMetadataBytes+1))
+	}
 	where := fmt.Sprintf("hlrlookup: %s: %s %s", op, method, resp.Request.URL.Path)
 	if err != nil {
 		return fmt.Errorf("%s: %w: reading the response: %w", where, ErrUnexpectedResponse, err)
