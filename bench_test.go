@@ -372,26 +372,28 @@ func (f *benchFixture) get(b *testing.B, srv *benchServer, dir, id, format strin
 
 // ----------------------------------------------------------------- peak heap
 
-// benchHeapPeak samples the bytes of live and not yet collected heap
-// objects (runtime/metrics /memory/classes/heap/objects:bytes) every
-// millisecond while the benchmark runs, and reports the peak as
-// "peak-heap-MB". The heap is collected first, so the figure is what the
-// operation itself brought to the heap (plus the small resident test
-// binary heap).
+// benchHeapPeak samples runtime/metrics every millisecond while the
+// benchmark runs and reports two peaks: "peak-heap-MB", the bytes of heap
+// objects, live and not yet collected (/memory/classes/heap/objects:bytes),
+// and "peak-live-MB", the heap the last GC found live (/gc/heap/live:bytes),
+// which is what the operation retains. The heap is collected first, so the
+// figures are what the operation brought to the heap (plus the small
+// resident heap of the test binary).
 type benchHeapPeak struct {
 	stop chan struct{}
-	done chan uint64
+	done chan [2]uint64
 }
 
 func startHeapPeak() *benchHeapPeak {
 	runtime.GC()
-	p := &benchHeapPeak{stop: make(chan struct{}), done: make(chan uint64)}
+	p := &benchHeapPeak{stop: make(chan struct{}), done: make(chan [2]uint64)}
 	go func() {
-		s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-		var peak uint64
+		s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/gc/heap/live:bytes"}}
+		var peak [2]uint64
 		read := func() {
 			metrics.Read(s)
-			peak = max(peak, s[0].Value.Uint64())
+			peak[0] = max(peak[0], s[0].Value.Uint64())
+			peak[1] = max(peak[1], s[1].Value.Uint64())
 		}
 		t := time.NewTicker(time.Millisecond)
 		defer t.Stop()
@@ -413,7 +415,8 @@ func startHeapPeak() *benchHeapPeak {
 func (p *benchHeapPeak) report(b *testing.B) {
 	close(p.stop)
 	peak := <-p.done
-	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
+	b.ReportMetric(float64(peak[0])/(1<<20), "peak-heap-MB")
+	b.ReportMetric(float64(peak[1])/(1<<20), "peak-live-MB")
 }
 
 // benchRun runs op b.N times with the timer, allocation and heap
