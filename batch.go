@@ -247,14 +247,58 @@ func (a *BatchArguments) Validate() error {
 		// A known key may sit in Extra when the service sent a value the typed
 		// field cannot hold (save_to_cache "PRIVATE"); it passes through as is
 		// unless the typed field is set too.
-		if field, ok := knownArgs[k]; ok && a.isSet(k) {
-			return inputError(op, "Extra key", k, "is also set in the "+field+" field; set it in one place")
+		if field, ok := knownArgs[k]; ok {
+			if a.isSet(k) {
+				return inputError(op, "Extra key", k, "is also set in the "+field+" field; set it in one place")
+			}
+			if err := validateKnownExtra(op, k, v); err != nil {
+				return err
+			}
 		}
 		if strings.TrimSpace(k) == "" {
 			return inputError(op, "Extra key", k, "must not be empty")
 		}
 		if _, err := json.Marshal(v); err != nil {
 			return inputError(op, "Extra["+k+"]", fmt.Sprintf("%T", v), "must be encodable as JSON")
+		}
+	}
+	return nil
+}
+
+// validateKnownExtra applies a known key's rule to its value in Extra: the
+// cache days must still be whole numbers from 0 to 30 and the formats must
+// still be codes; the YES/NO keys pass, since the service defines values
+// beyond YES and NO (save_to_cache "PRIVATE").
+func validateKnownExtra(op, key string, v any) error {
+	switch key {
+	case argCacheDaysPrivate, argCacheDaysGlobal:
+		var n float64
+		ok := false
+		switch x := v.(type) {
+		case float64:
+			n, ok = x, true
+		case int:
+			n, ok = float64(x), true
+		case json.Number:
+			f, err := x.Float64()
+			n, ok = f, err == nil
+		case string:
+			f, err := strconv.ParseFloat(strings.TrimSpace(x), 64)
+			n, ok = f, err == nil
+		}
+		if !ok || n != float64(int(n)) || n < 0 || n > maxCacheDays {
+			return inputError(op, "Extra["+key+"]", v, fmt.Sprintf("must be a whole number of days from 0 to %d", maxCacheDays))
+		}
+	case argInputFormat, argOutputFormat:
+		f, _ := v.(string)
+		probe := BatchArguments{}
+		if key == argInputFormat {
+			probe.InputFormat = f
+		} else {
+			probe.OutputFormat = f
+		}
+		if _, isString := v.(string); !isString || probe.Validate() != nil {
+			return inputError(op, "Extra["+key+"]", v, `must be a format code as in the InputFormat and OutputFormat fields`)
 		}
 	}
 	return nil

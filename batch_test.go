@@ -1741,3 +1741,35 @@ func TestCreateAnswerWithoutIDIsOutcomeUnknown(t *testing.T) {
 		}
 	}
 }
+
+// TestKnownKeysInExtraAreStillChecked: a known key in Extra passes through
+// only with a value its rule allows; YES/NO keys accept the service's other
+// values.
+func TestKnownKeysInExtraAreStillChecked(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		extra map[string]any
+		ok    bool
+	}{
+		{map[string]any{"cache_days_global": 99.0}, false},
+		{map[string]any{"cache_days_private": -1}, false},
+		{map[string]any{"cache_days_private": 2.5}, false},
+		{map[string]any{"cache_days_private": "abc"}, false},
+		{map[string]any{"cache_days_global": "7"}, true},
+		{map[string]any{"cache_days_global": 30.0}, true},
+		{map[string]any{"input_format": "gb"}, false},
+		{map[string]any{"input_format": 3}, false},
+		{map[string]any{"output_format": "PLUS_E164"}, true},
+		{map[string]any{"save_to_cache": "PRIVATE"}, true},
+		{map[string]any{"usa_status": true}, true},
+	}
+	for _, tt := range tests {
+		err := (&BatchArguments{Extra: tt.extra}).Validate()
+		if (err == nil) != tt.ok {
+			t.Errorf("Extra %v: Validate = %v, want ok=%v", tt.extra, err, tt.ok)
+		}
+		if err != nil && (!errors.Is(err, ErrInvalidInput) || !strings.Contains(err.Error(), "Extra[")) {
+			t.Errorf("Extra %v: error %q does not name the key", tt.extra, err)
+		}
+	}
+}
