@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -296,7 +295,10 @@ func TestUploadFileRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	fifo := filepath.Join(dir, "pipe")
-	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+	haveFIFO := true
+	if err := makeFIFO(fifo); errors.Is(err, errors.ErrUnsupported) {
+		haveFIFO = false // no named pipes on this system: that case is left out below
+	} else if err != nil {
 		t.Fatal(err)
 	}
 	unreadable := filepath.Join(dir, "secret.csv")
@@ -326,6 +328,9 @@ func TestUploadFileRefused(t *testing.T) {
 		{name: "negative column", id: "42", path: empty, opts: &hlrlookup.UploadOptions{Column: -1}, wantErr: "is negative"},
 	}
 	for _, tt := range tests {
+		if tt.name == "fifo" && !haveFIFO {
+			continue
+		}
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			mt := ioNewMock(t)
