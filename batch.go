@@ -600,6 +600,21 @@ func (l *BatchList) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
+// MarshalJSON encodes the page in the service's own shape:
+// {"total","offset","limit","batches":[…]}.
+func (l BatchList) MarshalJSON() ([]byte, error) {
+	batches := l.Batches
+	if batches == nil {
+		batches = []*Batch{}
+	}
+	return json.Marshal(struct {
+		Total   int      `json:"total"`
+		Offset  int      `json:"offset"`
+		Limit   int      `json:"limit"`
+		Batches []*Batch `json:"batches"`
+	}{l.Total, l.Offset, l.Limit, batches})
+}
+
 func (o *ListOptions) validate(op string) error {
 	if o == nil {
 		return nil

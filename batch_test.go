@@ -1773,3 +1773,27 @@ func TestKnownKeysInExtraAreStillChecked(t *testing.T) {
 		}
 	}
 }
+
+// TestBatchListRoundTrip: a page encodes in the service's shape and decodes
+// back to the same values.
+func TestBatchListRoundTrip(t *testing.T) {
+	t.Parallel()
+	in := BatchList{Total: 12, Offset: 10, Limit: 2, Batches: []*Batch{{ID: "11", Status: StatusComplete, NumItems: 3, NumComplete: 3}, {ID: "12", Status: "NEW"}}}
+	out, err := json.Marshal(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(string(out), `{"total":12,"offset":10,"limit":2,"batches":[{"id":"11",`) {
+		t.Errorf("encoded %s", out)
+	}
+	var back BatchList
+	if err := json.Unmarshal(out, &back); err != nil {
+		t.Fatal(err)
+	}
+	if back.Total != 12 || back.Offset != 10 || back.Limit != 2 || len(back.Batches) != 2 || back.Batches[1].Status != "NEW" || back.Batches[0].NumComplete != 3 {
+		t.Errorf("round trip = %+v", back)
+	}
+	if empty, _ := json.Marshal(BatchList{}); string(empty) != `{"total":0,"offset":0,"limit":0,"batches":[]}` {
+		t.Errorf("empty page = %s", empty)
+	}
+}
