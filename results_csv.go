@@ -1,0 +1,225 @@
+package hlrlookup
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"strconv"
+	"strings"
+)
+
+// csvColumns is a CSV header mapped once to per-column setters.
+type csvColumns struct {
+	names   []string      // header names as found (trimmed), for errors
+	setters []fieldSetter // one per header column
+	extra   int           // how many columns go to Result.Extra
+}
+
+// mapCSVHeader maps each header column, case-insensitively and trimmed, to the
+// field it fills. When a known name appears more than once the last column
+// fills the field (the uploaded file's own columns come first) and earlier
+// ones go to Extra. Unknown columns go to Extra under their header name; an
+// empty name becomes "column_N" (1-based) and a repeated one gets a "_2", "_3"
+// suffix.
+func mapCSVHeader(header []string) *csvColumns {
+	c := &csvColumns{names: make([]string, len(header)), setters: make([]fieldSetter, len(header))}
+	last := make(map[string]int, len(header))
+	for i, h := range header {
+		h = strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))
+		c.names[i] = h
+		if lh := foldJSONKey(h); resultFields[lh] != nil {
+			last[lh] = i
+		}
+	}
+	used := make(map[string]bool, len(header))
+	for i, h := range c.names {
+		lh := foldJSONKey(h)
+		if j, ok := last[lh]; ok && j == i {
+			c.setters[i] = resultFields[lh]
+			continue
+		}
+		base := h
+		if base == "" {
+			base = "column_" + strconv.Itoa(i+1)
+		}
+		key := base
+		for n := 2; used[key]; n++ {
+			key = base + "_" + strconv.Itoa(n)
+		}
+		used[key] = true
+		c.extra++
+		c.setters[i] = func(r *Result, v string) error {
+			r.Extra[key] = v
+			return nil
+		}
+	}
+	return c
+}
+
+// decodeCSVResults decodes a CSV results download: a header row, then one row
+// per result. Columns are mapped by header name; the uploaded file's own
+// columns and unknown columns go to Result.Extra, as do fields beyond the
+// header (as "column_N"). Memory stays flat whatever the number of rows.
+func decodeCSVResults(r io.Reader) iter.Seq2[*Result, error] {
+	return func(yield func(*Result, error) bool) {
+		const prefix = "hlrlookup: reading CSV results"
+		lim, br, err := newRecordReader(r)
+		if err != nil {
+			yield(nil, fmt.Errorf("%s: %w", prefix, err))
+			return
+		}
+		cr := csv.NewReader(br)
+		cr.ReuseRecord = true
+		cr.FieldsPerRecord = -1
+
+		header, err := cr.Read()
+		if err == io.EOF {
+			return
+		}
+		if err != nil {
+			if lim.tripped {
+				err = &recordTooLargeError{format: "CSV", where: "header"}
+			} else {
+				err = fmt.Errorf("%s: header: %w", prefix, err)
+			}
+			yield(nil, err)
+			return
+		}
+		cols := mapCSVHeader(header)
+		lines := &csvLines{br: br}
+		lines.tookCSV(cr, header)
+
+		for row := 1; ; row++ {
+			lim.mark()
+			rec, line, err := lines.next(cr)
+			if err == io.EOF {
+				return
+			}
+			if err != nil {
+				if lim.tripped {
+					err = &recordTooLargeError{format: "CSV", where: "record at row " + strconv.Itoa(row)}
+				} else {
+					err = fmt.Errorf("%s: row %d: %w", prefix, row, err)
+				}
+				yield(nil, err)
+				return
+			}
+			res := &Result{}
+			if cols.extra > 0 || len(rec) > len(cols.setters) {
+				res.Extra = make(map[string]string, cols.extra+max(0, len(rec)-len(cols.setters)))
+			}
+			for i, v := range rec {
+				if i >= len(cols.setters) {
+					res.Extra["column_"+strconv.Itoa(i+1)] = v
+					continue
+				}
+				if err := cols.setters[i](res, v); err != nil {
+					if line == 0 { // read by encoding/csv
+						line, _ = cr.FieldPos(i)
+						line += lines.own
+					}
+					yield(nil, fmt.Errorf("%s: row %d (line %d), column %q: %w", prefix, row, line, cols.names[i], err))
+					return
+				}
+			}
+			if !yield(res, nil) {
+				return
+			}
+		}
+	}
+}
+
+// csvLines reads the records of a CSV results body. A record on one line
+// without quotes, the bulk of any results file, is split here straight from
+// the buffered reader: one string per record, no copying field by field.
+// Anything else (quotes, a line longer than the buffer, the last line without
+// a line break, a read error) goes to encoding/csv, which reads from the
+// same *bufio.Reader and so sees exactly the bytes not yet consumed. Line
+// numbers stay those of the whole input: encoding/csv counts the lines it
+// read, csvLines the ones it read itself (own).
+type csvLines struct {
+	br     *bufio.Reader
+	own    int      // lines consumed here, not by encoding/csv
+	csvEnd int      // encoding/csv's number of the last line it read
+	rec    []string // reused
+}
+
+// tookCSV notes the last line of the record rec that encoding/csv just
+// returned, in its own numbering: the line the record starts on, plus the
+// line breaks inside its fields (it folds each one inside quotes to "\n").
+func (l *csvLines) tookCSV(cr *csv.Reader, rec []string) {
+	if len(rec) == 0 {
+		return
+	}
+	l.csvEnd, _ = cr.FieldPos(0)
+	for _, f := range rec {
+		l.csvEnd += strings.Count(f, "\n")
+	}
+}
+
+// next returns the next record and, for one split here, its line number
+// (0 when encoding/csv read it: use FieldPos plus own).
+func (l *csvLines) next(cr *csv.Reader) ([]string, int, error) {
+	for {
+		line, ok := l.peekLine()
+		if !ok {
+			rec, err := cr.Read()
+			if err != nil {
+				var pe *csv.ParseError
+				if errors.As(err, &pe) {
+					pe.StartLine += l.own
+					pe.Line += l.own
+				}
+				return nil, 0, err
+			}
+			l.tookCSV(cr, rec)
+			return rec, 0, nil
+		}
+		_, _ = l.br.Discard(len(line))
+		l.own++
+		lineNo := l.csvEnd + l.own
+		// As encoding/csv: drop "\n" or "\r\n"; skip empty lines.
+		line = line[:len(line)-1]
+		if n := len(line); n > 0 && line[n-1] == '\r' {
+			line = line[:n-1]
+		}
+		if len(line) == 0 {
+			continue
+		}
+		s := string(line)
+		rec := l.rec[:0]
+		for {
+			i := strings.IndexByte(s, ',')
+			if i < 0 {
+				break
+			}
+			rec = append(rec, s[:i])
+			s = s[i+1:]
+		}
+		rec = append(rec, s)
+		l.rec = rec
+		return rec, lineNo, nil
+	}
+}
+
+// peekLine returns the next whole line (with its "\n") if it is in the
+// buffer, or can be brought there, and holds no quote.
+func (l *csvLines) peekLine() ([]byte, bool) {
+	for {
+		buf, _ := l.br.Peek(l.br.Buffered())
+		if i := bytes.IndexByte(buf, '\n'); i >= 0 {
+			line := buf[:i+1]
+			return line, bytes.IndexByte(line, '"') < 0
+		}
+		if len(buf) == l.br.Size() {
+			return nil, false // longer than the buffer
+		}
+		if _, err := l.br.Peek(len(buf) + 1); err != nil {
+			return nil, false // the end, or an error: encoding/csv reports it
+		}
+	}
+}
