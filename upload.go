@@ -427,12 +427,7 @@ func (u *uploadReader) Read(p []byte) (int, error) {
 // After such a re-send, 409 DATA_ALREADY_LOADED means the earlier attempt
 // arrived after all: success.
 func (c *Client) uploadOnce(ctx context.Context, op string, id BatchID, src *uploadSource, column Column) error {
-	if ctx == nil {
-		return fmt.Errorf("hlrlookup: %s: nil context", op)
-	}
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("hlrlookup: %s: nothing was sent: %w", op, err)
-	}
+	// A nil or finished context is refused by send, before anything is sent.
 	r := &request{
 		op:          op,
 		method:      http.MethodPost,
