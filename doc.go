@@ -31,12 +31,23 @@
 //   - [Client.Download], [Client.DownloadTo], [Client.DownloadFile], [Client.Results]: GET /batches/{id}/results
 //   - [Client.DeleteBatch]: DELETE /batches/{id}
 //
+// # Documented and assumed wire details
+//
+// The vendor's page lost its code samples, so a few details are this SDK's
+// best reading rather than documented fact: the JSON results selector
+// (format=json), the list parameters (offset, limit), the pause body, the
+// scheduledStart format, the numbers-in-the-body upload form, and the error
+// codes behind the sentinels. Each is kept in one place in the code and marked
+// as assumed; answers are decoded tolerantly (three JSON results envelopes;
+// errors classified by HTTP status when the code is unknown).
+//
 // # Errors
 //
 // A non-2xx answer is an [*APIError] carrying the status, the server's code
 // and message, the request's method and path (never its query), the number
 // of attempts and a hint from the service's documentation. Classify it with
-// errors.Is and the sentinels ([ErrBatchNotFound], [ErrUnauthorized],
+// errors.Is and the sentinels (by the server's code where it is one the SDK
+// assumes, otherwise by the HTTP status) ([ErrBatchNotFound], [ErrUnauthorized],
 // [ErrRateLimited], [ErrServer], …). A request that got no answer is a
 // [*RequestError]. Arguments the SDK refuses before sending anything are
 // [*InputError] values matching [ErrInvalidInput].
