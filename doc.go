@@ -37,9 +37,9 @@
 // best reading rather than documented fact: the JSON results selector
 // (format=json), the list parameters (offset, limit), the pause body, the
 // scheduledStart format, the numbers-in-the-body upload form, and the error
-// codes behind the sentinels. Each is kept in one place in the code and marked
-// as assumed; answers are decoded tolerantly (three JSON results envelopes;
-// errors classified by HTTP status when the code is unknown).
+// codes behind the sentinels. Answers are decoded tolerantly (three JSON
+// results envelopes; errors classified by HTTP status when the code is
+// unknown).
 //
 // # Errors
 //
