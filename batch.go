@@ -187,8 +187,18 @@ func (b Batch) MarshalJSON() ([]byte, error) {
 
 // BatchArguments are the standard API's optional parameters for a batch
 // ("batchArguments"). Nil pointers and empty strings are not sent. Booleans
-// travel as "YES"/"NO". Keys the SDK does not know, and legacy keys of older
-// batches, live in Extra and round-trip unchanged.
+// travel as "YES"/"NO".
+//
+// Decoding then encoding gives back what the service sent: the same keys,
+// the same value types and the same number literals. Keys the SDK does not
+// know, legacy keys of older batches, and known keys whose value the typed
+// field cannot hold (null, "" for a format, save_to_cache "PRIVATE",
+// cache_days_private "seven") are kept in Extra as json.RawMessage, the
+// bytes as received, and encoded as they are. A known key read into its
+// typed field is sent back in the service's own form ("7" stays a string,
+// true stays true) for as long as the field holds the value it was read as;
+// a field the caller changed is sent in the SDK's form (a number, "YES" or
+// "NO", a string). Extra may also hold any value encoding/json can encode.
 type BatchArguments struct {
 	CacheDaysPrivate  *int   // cache_days_private: reuse your own results up to this many days old (0-30)
 	CacheDaysGlobal   *int   // cache_days_global: reuse shared-cache results (0-30; half a credit)
@@ -199,6 +209,17 @@ type BatchArguments struct {
 	GetLandlineStatus *bool  // get_landline_status: live check of landlines
 	USAStatus         *bool  // usa_status: extra status for US mobiles
 	Extra             map[string]any
+
+	// wire remembers, per known key UnmarshalJSON read into a typed field,
+	// the bytes the service sent and the value they were read as.
+	wire map[string]wireArg
+}
+
+// wireArg is a known key's value as received: its JSON and the typed value
+// (int, bool or string) it decoded to.
+type wireArg struct {
+	raw   json.RawMessage
+	value any
 }
 
 // The batchArguments keys on the wire.
@@ -270,6 +291,16 @@ func (a *BatchArguments) Validate() error {
 // still be codes; the YES/NO keys pass, since the service defines values
 // beyond YES and NO (save_to_cache "PRIVATE").
 func validateKnownExtra(op, key string, v any) error {
+	if raw, ok := v.(json.RawMessage); ok {
+		// As UnmarshalJSON keeps it: check the value the bytes hold.
+		d := json.NewDecoder(bytes.NewReader(raw))
+		d.UseNumber()
+		var x any
+		if d.Decode(&x) != nil {
+			return inputError(op, "Extra["+key+"]", string(raw), "must be encodable as JSON")
+		}
+		v = x
+	}
 	switch key {
 	case argCacheDaysPrivate, argCacheDaysGlobal:
 		var n float64
@@ -306,25 +337,43 @@ func validateKnownExtra(op, key string, v any) error {
 
 // isSet reports whether the typed field for a known key holds a value.
 func (a *BatchArguments) isSet(key string) bool {
+	_, ok := a.typed(key)
+	return ok
+}
+
+// typed gives the value of a known key's typed field (an int, a bool or a
+// string) and whether it is set.
+func (a *BatchArguments) typed(key string) (any, bool) {
+	var p *int
+	var b *bool
+	var s string
 	switch key {
 	case argCacheDaysPrivate:
-		return a.CacheDaysPrivate != nil
+		p = a.CacheDaysPrivate
 	case argCacheDaysGlobal:
-		return a.CacheDaysGlobal != nil
+		p = a.CacheDaysGlobal
 	case argSaveToCache:
-		return a.SaveToCache != nil
-	case argInputFormat:
-		return a.InputFormat != ""
-	case argOutputFormat:
-		return a.OutputFormat != ""
+		b = a.SaveToCache
 	case argGetPortedDate:
-		return a.GetPortedDate != nil
+		b = a.GetPortedDate
 	case argGetLandlineStatus:
-		return a.GetLandlineStatus != nil
+		b = a.GetLandlineStatus
 	case argUSAStatus:
-		return a.USAStatus != nil
+		b = a.USAStatus
+	case argInputFormat:
+		s = a.InputFormat
+	case argOutputFormat:
+		s = a.OutputFormat
 	}
-	return false
+	switch {
+	case p != nil:
+		return *p, true
+	case b != nil:
+		return *b, true
+	case s != "":
+		return s, true
+	}
+	return nil, false
 }
 
 func isAlpha3(s string) bool {
@@ -346,60 +395,75 @@ func yesNo(b bool) string {
 	return "NO"
 }
 
-// MarshalJSON writes the set fields with their wire names, booleans as
-// "YES"/"NO", then the Extra keys.
+// MarshalJSON writes the set fields with their wire names (booleans as
+// "YES"/"NO", or as the service sent them while unchanged), then the Extra
+// keys; json.RawMessage values in Extra are written as they are.
 func (a BatchArguments) MarshalJSON() ([]byte, error) {
-	m := make(map[string]any, len(a.Extra)+8)
+	m := make(map[string]json.RawMessage, len(a.Extra)+len(knownArgs))
 	for k, v := range a.Extra {
-		m[k] = v
-	}
-	if a.CacheDaysPrivate != nil {
-		m[argCacheDaysPrivate] = *a.CacheDaysPrivate
-	}
-	if a.CacheDaysGlobal != nil {
-		m[argCacheDaysGlobal] = *a.CacheDaysGlobal
-	}
-	for _, b := range []struct {
-		key string
-		v   *bool
-	}{{argSaveToCache, a.SaveToCache}, {argGetPortedDate, a.GetPortedDate}, {argGetLandlineStatus, a.GetLandlineStatus}, {argUSAStatus, a.USAStatus}} {
-		if b.v != nil {
-			m[b.key] = yesNo(*b.v)
+		b, err := json.Marshal(v)
+		if err != nil {
+			return nil, fmt.Errorf("batch arguments: Extra[%q]: %w", k, err)
 		}
+		m[k] = b
 	}
-	if a.InputFormat != "" {
-		m[argInputFormat] = a.InputFormat
-	}
-	if a.OutputFormat != "" {
-		m[argOutputFormat] = a.OutputFormat
+	for k := range knownArgs {
+		v, ok := a.typed(k)
+		if !ok {
+			continue
+		}
+		if w, ok := a.wire[k]; ok && w.value == v {
+			m[k] = w.raw // unchanged since it was read: the service's own form
+			continue
+		}
+		if b, isBool := v.(bool); isBool {
+			v = yesNo(b)
+		}
+		b, err := json.Marshal(v)
+		if err != nil {
+			return nil, err
+		}
+		m[k] = b
 	}
 	return json.Marshal(m) // map keys are sorted: deterministic output
 }
 
 // UnmarshalJSON reads the known keys into their fields (numbers may be
 // numeric strings; booleans "YES"/"NO", true/false) and keeps every other
-// key, and any known key whose value it cannot read, in Extra.
+// key, and any known key whose value the field cannot hold, in Extra as
+// json.RawMessage. It remembers the form of each known key it read, so that
+// MarshalJSON gives the same JSON back.
 func (a *BatchArguments) UnmarshalJSON(data []byte) error {
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(data, &raw); err != nil {
 		return err
 	}
+	if raw == nil { // JSON null: nothing to read
+		*a = BatchArguments{}
+		return nil
+	}
 	var out BatchArguments
 	keep := func(k string, v json.RawMessage) {
-		var x any
-		if json.Unmarshal(v, &x) != nil {
-			return
-		}
 		if out.Extra == nil {
 			out.Extra = make(map[string]any)
 		}
-		out.Extra[k] = x
+		out.Extra[k] = v
+	}
+	read := func(k string, v json.RawMessage, value any) {
+		if out.wire == nil {
+			out.wire = make(map[string]wireArg, len(knownArgs))
+		}
+		out.wire[k] = wireArg{raw: v, value: value}
 	}
 	for k, v := range raw {
+		if _, known := knownArgs[k]; known && isJSONNull(v) {
+			keep(k, v) // null is not a value any typed field holds
+			continue
+		}
 		switch k {
 		case argCacheDaysPrivate, argCacheDaysGlobal:
 			var n looseInt
-			if json.Unmarshal(v, &n) != nil || bytes.Equal(bytes.TrimSpace(v), []byte("null")) {
+			if json.Unmarshal(v, &n) != nil {
 				keep(k, v)
 				continue
 			}
@@ -409,6 +473,7 @@ func (a *BatchArguments) UnmarshalJSON(data []byte) error {
 			} else {
 				out.CacheDaysGlobal = &i
 			}
+			read(k, v, i)
 		case argSaveToCache, argGetPortedDate, argGetLandlineStatus, argUSAStatus:
 			b, ok := parseYesNo(v)
 			if !ok {
@@ -425,10 +490,11 @@ func (a *BatchArguments) UnmarshalJSON(data []byte) error {
 			default:
 				out.USAStatus = &b
 			}
+			read(k, v, b)
 		case argInputFormat, argOutputFormat:
 			var s string
-			if json.Unmarshal(v, &s) != nil {
-				keep(k, v)
+			if json.Unmarshal(v, &s) != nil || s == "" {
+				keep(k, v) // "" would read as "not set" and be dropped
 				continue
 			}
 			if k == argInputFormat {
@@ -436,12 +502,18 @@ func (a *BatchArguments) UnmarshalJSON(data []byte) error {
 			} else {
 				out.OutputFormat = s
 			}
+			read(k, v, s)
 		default:
 			keep(k, v)
 		}
 	}
 	*a = out
 	return nil
+}
+
+// isJSONNull reports whether v is the JSON literal null.
+func isJSONNull(v json.RawMessage) bool {
+	return bytes.Equal(bytes.TrimSpace(v), []byte("null"))
 }
 
 func parseYesNo(v json.RawMessage) (bool, bool) {
