@@ -625,7 +625,9 @@ func outcomeOfCreate(err error, filename string) error {
 	return &outcomeError{err: err, advice: fmt.Sprintf("the batch may or may not have been created; list your batches and look for filename %q before creating it again", filename)}
 }
 
-// GetBatch reads one batch (GET /batches/{id}).
+// GetBatch reads one batch (GET /batches/{id}). A 2xx answer that does not
+// describe the batch asked for (no id, or another batch's id) is an error
+// matching ErrUnexpectedResponse.
 func (c *Client) GetBatch(ctx context.Context, id BatchID) (*Batch, error) {
 	const op = "get batch"
 	if err := checkID(op, id); err != nil {
@@ -635,7 +637,45 @@ func (c *Client) GetBatch(ctx context.Context, id BatchID) (*Batch, error) {
 	if err := c.sendJSON(ctx, &request{op: op, method: http.MethodGet, path: batchPath(id, ""), mode: retryIdempotent}, &b); err != nil {
 		return nil, err
 	}
+	if err := c.checkBatchAnswer(op, id, &b); err != nil {
+		return nil, err
+	}
 	return &b, nil
+}
+
+// checkBatchAnswer is what a successful GET /batches/{id} must carry: the
+// id asked for. Decimal ids are compared by value ("0232" is "232").
+func (c *Client) checkBatchAnswer(op string, id BatchID, b *Batch) error {
+	switch {
+	case b.ID == "":
+		return fmt.Errorf("hlrlookup: %s %s: %w: the answer has no batch id", op, id, ErrUnexpectedResponse)
+	case !sameBatchID(b.ID, id):
+		other := "an invalid id"
+		if checkID(op, b.ID) == nil {
+			other = scrubString(fmt.Sprintf("%q", b.ID), c.secret)
+		}
+		return fmt.Errorf("hlrlookup: %s %s: %w: the answer describes batch %s, not the one asked for", op, id, ErrUnexpectedResponse, other)
+	}
+	return nil
+}
+
+// sameBatchID compares ids, decimal ones by value.
+func sameBatchID(a, b BatchID) bool {
+	if a == b {
+		return true
+	}
+	digits := func(s BatchID) (string, bool) {
+		for i := 0; i < len(s); i++ {
+			if s[i] < '0' || s[i] > '9' {
+				return "", false
+			}
+		}
+		t := strings.TrimLeft(string(s), "0")
+		return t, len(s) > 0
+	}
+	da, okA := digits(a)
+	db, okB := digits(b)
+	return okA && okB && da == db
 }
 
 // ListOptions selects a page of batches. Zero values are not sent, so the
@@ -700,7 +740,9 @@ func (o *ListOptions) validate(op string) error {
 	return nil
 }
 
-// ListBatches reads one page of the account's batches (GET /batches/).
+// ListBatches reads one page of the account's batches (GET /batches/). A
+// 2xx answer without a "batches" array, or with a batch that has no id, is
+// an error matching ErrUnexpectedResponse.
 func (c *Client) ListBatches(ctx context.Context, opts *ListOptions) (*BatchList, error) {
 	const op = "list batches"
 	if err := opts.validate(op); err != nil {
@@ -710,11 +752,37 @@ func (c *Client) ListBatches(ctx context.Context, opts *ListOptions) (*BatchList
 	if err != nil {
 		return nil, fmt.Errorf("hlrlookup: %s: %w", op, err)
 	}
-	var l BatchList
-	if err := c.sendJSON(ctx, &request{op: op, method: http.MethodGet, path: "batches/", query: q, mode: retryIdempotent}, &l); err != nil {
+	var a listAnswer
+	if err := c.sendJSON(ctx, &request{op: op, method: http.MethodGet, path: "batches/", query: q, mode: retryIdempotent}, &a); err != nil {
 		return nil, err
 	}
-	return &l, nil
+	if !a.hasBatches {
+		return nil, fmt.Errorf("hlrlookup: %s: %w: the answer has no \"batches\" array", op, ErrUnexpectedResponse)
+	}
+	for i, b := range a.list.Batches {
+		if b.ID == "" {
+			return nil, fmt.Errorf("hlrlookup: %s: %w: batch %d of %d in the answer has no id", op, ErrUnexpectedResponse, i+1, len(a.list.Batches))
+		}
+	}
+	return &a.list, nil
+}
+
+// listAnswer is the answer of GET /batches/: the page, and whether it
+// carried a "batches" array at all.
+type listAnswer struct {
+	list       BatchList
+	hasBatches bool
+}
+
+func (a *listAnswer) UnmarshalJSON(data []byte) error {
+	var probe struct {
+		Batches json.RawMessage `json:"batches"`
+	}
+	if err := json.Unmarshal(data, &probe); err != nil {
+		return err
+	}
+	a.hasBatches = bytes.HasPrefix(bytes.TrimSpace(probe.Batches), []byte("["))
+	return json.Unmarshal(data, &a.list)
 }
 
 // AllBatches iterates over every batch from opts.Offset on, reading pages of
@@ -864,6 +932,9 @@ func (c *Client) WaitForBatch(ctx context.Context, id BatchID, opts *WaitOptions
 	for {
 		b, err := c.GetBatch(ctx, id)
 		switch {
+		case err == nil && b.Status == "":
+			// Without a status the batch would look unfinished forever.
+			return last, fmt.Errorf("hlrlookup: %s %s: %w: the answer has no status", op, id, ErrUnexpectedResponse)
 		case err == nil:
 			failures = 0
 			last = b

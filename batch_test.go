@@ -1133,9 +1133,7 @@ func TestListBatchesEnvelope(t *testing.T) {
 		ids                  []BatchID
 	}{
 		{"numbers as strings, null batch", btFile(t, "batch_list_loose.json"), 3, 0, 10, []BatchID{"7", "8"}},
-		{"null batches", `{"total":0,"offset":0,"limit":10,"batches":null}`, 0, 0, 10, nil},
-		{"no batches key", `{"total":"0"}`, 0, 0, 0, nil},
-		{"empty object", `{}`, 0, 0, 0, nil},
+		{"empty page", `{"total":0,"offset":0,"limit":10,"batches":[]}`, 0, 0, 10, nil},
 		{"unknown keys", `{"total":1,"batches":[{"id":"9"}],"next":"/batches/?offset=1"}`, 1, 0, 0, []BatchID{"9"}},
 	}
 	for _, tt := range tests {
@@ -1156,7 +1154,9 @@ func TestListBatchesEnvelope(t *testing.T) {
 			}
 		})
 	}
-	for _, bad := range []string{`[]`, `{"total":"many"}`, `{"batches":{}}`, `<html></html>`} {
+	// A page must carry its batches array (issue 9, item 5).
+	for _, bad := range []string{`[]`, `{"total":"many"}`, `{"batches":{}}`, `<html></html>`,
+		`{"total":0,"offset":0,"limit":10,"batches":null}`, `{"total":"0"}`, `{}`, `{"total":1,"batches":[{"status":"COMPLETE"}]}`} {
 		c, mt := btClient(t)
 		mt.RegisterResponder(http.MethodGet, btRoot, btJSON(200, bad))
 		if _, err := c.ListBatches(t.Context(), nil); !errors.Is(err, ErrUnexpectedResponse) {

@@ -70,6 +70,10 @@ func (c *Client) download(ctx context.Context, op string, id BatchID, f Format) 
 	if err != nil {
 		return nil, err
 	}
+	if err := checkResultsAnswer(resp); err != nil {
+		drainClose(resp.Body)
+		return nil, fmt.Errorf("hlrlookup: %s: GET %s: %w: %s", op, c.baseURL.Path+path, ErrUnexpectedResponse, err)
+	}
 	if ct := resp.Header.Get("Content-Type"); isHTML(ct) {
 		// A maintenance page or a proxy's login page is not results: never
 		// save or decode it as such.
@@ -84,6 +88,28 @@ func (c *Client) download(ctx context.Context, op string, id BatchID, f Format) 
 		secret: c.secret,
 	}, nil
 }
+
+// checkResultsAnswer is what a successful results download must carry:
+// status 200 (a 204 or 205 has no results; a 206 is only part of them and is
+// never taken for the whole), and a body: an empty one is no results file,
+// since even a batch without rows has a CSV header or a JSON array. A body
+// of unknown length that turns out empty is caught by resultsBody.
+func checkResultsAnswer(resp *http.Response) error {
+	if resp.StatusCode != http.StatusOK {
+		what := "not the results"
+		if resp.StatusCode == http.StatusPartialContent {
+			what = "only part of the results"
+		}
+		return fmt.Errorf("status %d (%s), %s; want 200 with the whole results", resp.StatusCode, http.StatusText(resp.StatusCode), what)
+	}
+	if resp.ContentLength == 0 {
+		return errEmptyResults
+	}
+	return nil
+}
+
+// errEmptyResults is a results answer with no body.
+var errEmptyResults = errors.New("the results body is empty")
 
 // isHTML reports whether a Content-Type names a web page.
 func isHTML(contentType string) bool {
@@ -113,6 +139,9 @@ func (b *resultsBody) Read(p []byte) (int, error) {
 	case err == io.EOF:
 		if b.want > 0 && b.n < b.want {
 			err = &cutBodyError{msg: fmt.Sprintf("%s: the results ended after %d of %d bytes", b.where, b.n, b.want)}
+		}
+		if b.n == 0 && b.want <= 0 {
+			err = fmt.Errorf("%s: %w: %w", b.where, ErrUnexpectedResponse, errEmptyResults)
 		}
 	case b.ctx.Err() != nil:
 		err = &cutBodyError{msg: fmt.Sprintf("%s: stopped after %d bytes", b.where, b.n), cause: b.ctx.Err(), cancelled: true}
