@@ -838,18 +838,24 @@ func (c *Client) PauseBatch(ctx context.Context, id BatchID) error {
 }
 
 // ScheduleBatch makes a batch start by itself at start (PUT /batches/{id}/
-// with {"scheduledStart": RFC 3339 in UTC, whole seconds}). A zero time or
-// one in the past is refused; use StartBatch to start now.
+// with {"scheduledStart": RFC 3339 in UTC, whole seconds; the fraction is
+// dropped}). The zero time, and a time more than a minute before now by this
+// machine's clock, are refused before any request; use StartBatch to start
+// now. The minute of grace lets through a start computed a moment ago, or on
+// a clock a little behind the caller's, and such a start is sent as given.
 func (c *Client) ScheduleBatch(ctx context.Context, id BatchID, start time.Time) error {
 	const op = "schedule batch"
 	if start.IsZero() {
 		return inputError(op, "start time", nil, "must not be the zero time")
 	}
-	if start.Before(time.Now().Add(-time.Minute)) {
-		return inputError(op, "start time", start.UTC().Format(time.RFC3339), "is in the past; use StartBatch to start now")
+	if start.Before(time.Now().Add(-scheduleGrace)) {
+		return inputError(op, "start time", start.UTC().Format(time.RFC3339), "is in the past, more than a minute before now; use StartBatch to start now")
 	}
 	return c.updateBatch(ctx, op, id, map[string]any{"scheduledStart": start.UTC().Format(time.RFC3339)})
 }
+
+// scheduleGrace is how far before now ScheduleBatch still takes a start.
+const scheduleGrace = time.Minute
 
 // updateBatch sends one PUT command; PUT is idempotent, so it is retried.
 func (c *Client) updateBatch(ctx context.Context, op string, id BatchID, body map[string]any) error {

@@ -1416,6 +1416,44 @@ func TestScheduleBatchRefusesBadTimes(t *testing.T) {
 	}
 }
 
+// TestScheduleBatchGraceBoundary: a start up to a minute before now is sent
+// as given; one a nanosecond earlier is refused, and the message says the
+// rule. The bubble's clock stands still, so the boundary is exact.
+func TestScheduleBatchGraceBoundary(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name   string
+		before time.Duration
+		body   string // "" means refused
+	}{
+		{"now", 0, `{"scheduledStart":"2000-01-01T00:00:00Z"}`},
+		{"59s ago", 59 * time.Second, `{"scheduledStart":"1999-12-31T23:59:01Z"}`},
+		{"exactly a minute ago", time.Minute, `{"scheduledStart":"1999-12-31T23:59:00Z"}`},
+		{"a minute and a nanosecond ago", time.Minute + time.Nanosecond, ""},
+		{"61s ago", 61 * time.Second, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			synctest.Test(t, func(t *testing.T) {
+				c, mt := btClient(t)
+				var rec btRecorder
+				mt.RegisterResponder(http.MethodPut, btOneCmd, rec.wrap(btJSON(200, `{"id":"42"}`)))
+				err := c.ScheduleBatch(t.Context(), "42", time.Now().Add(-tt.before))
+				if tt.body == "" {
+					btWantInput(t, err, mt, "schedule batch", "start time", "more than a minute before now", "StartBatch")
+					return
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				if calls := rec.all(); len(calls) != 1 || calls[0].Body != tt.body {
+					t.Errorf("sent %+v, want one PUT with %s", calls, tt.body)
+				}
+			})
+		})
+	}
+}
+
 func TestUpdateBatchRetried(t *testing.T) {
 	t.Parallel()
 	for _, tt := range []struct {
