@@ -15,7 +15,11 @@ import (
 	"syscall"
 )
 
-// Format is the format of a results download.
+// Format is the format of a results download. FormatCSV is the service's
+// default and sends no selector. FormatJSON adds the query format=json, which
+// is assumed: the vendor's page says JSON results exist, but the selector is
+// not on it (its code samples are lost). If the service does not take that
+// selector, a FormatJSON download may get CSV or an error instead.
 type Format string
 
 // The results formats. The zero value "" means FormatCSV.
@@ -41,9 +45,13 @@ func (f Format) query(op string) (url.Values, error) {
 const downloadBufferSize = 256 << 10
 
 // Download fetches the results of a batch with GET /batches/{id}/results
-// (CSV; FormatJSON adds format=json) and returns the body as a stream,
-// which the caller must close. Results of a large batch can be large: the
-// body is not read ahead.
+// (CSV; FormatJSON adds format=json, the assumed selector: see Format) and
+// returns the body as a stream, which the caller must close. Results of a
+// large batch can be large: the body is not read ahead.
+//
+// Only a 200 answer with a body is results: a 204, a 205, a 206 (part of the
+// results), any other 2xx, or an empty body is an error matching
+// ErrUnexpectedResponse. Even a batch without rows has a CSV header line.
 //
 // If the body ends early (fewer bytes than its Content-Length, or a cut
 // chunked stream), reading returns an error matching ErrUnexpectedResponse
@@ -181,10 +189,12 @@ func (e *cutBodyError) Unwrap() []error {
 	return errs
 }
 
-// DownloadTo streams the results of a batch (GET /batches/{id}/results) into
-// w and returns the number of bytes written. It fails if the body ends before
-// its Content-Length, or if w fails. On failure w may hold part of the
-// results; use DownloadFile to get all or nothing.
+// DownloadTo streams the results of a batch (GET /batches/{id}/results;
+// format=json for FormatJSON, the assumed selector: see Format) into w and
+// returns the number of bytes written. It fails on an answer that is not
+// results (see Download), if the body ends before its Content-Length, or if
+// w fails. On failure w may hold part of the results; use DownloadFile to get
+// all or nothing.
 func (c *Client) DownloadTo(ctx context.Context, id BatchID, f Format, w io.Writer) (int64, error) {
 	const op = "download results"
 	if w == nil {
@@ -212,7 +222,9 @@ func copyResults(body *resultsBody, w io.Writer) (int64, error) {
 	return n, nil
 }
 
-// DownloadFile saves the results of a batch (GET /batches/{id}/results) to
+// DownloadFile saves the results of a batch (GET /batches/{id}/results;
+// format=json for FormatJSON, the assumed selector: see Format; only a 200
+// answer with a body is results, see Download) to the file at
 // path and returns the number of bytes written. The file appears under path
 // only once the whole body arrived and was written and synced: it is written
 // to a temporary file beside path (".<name>.partial-*") and renamed. On any
@@ -305,10 +317,12 @@ func syncDir(dir string) {
 	_ = d.Close()
 }
 
-// Results downloads the results of a batch as CSV (GET /batches/{id}/results)
-// and yields one *Result per row, streaming: the body is closed when the loop
-// ends or breaks. A failure (of the request, or a cut or malformed body) is
-// yielded once as (nil, err) and ends the sequence.
+// Results downloads the results of a batch as CSV (GET /batches/{id}/results,
+// the service's default format: no selector is sent) and yields one *Result
+// per row, streaming: the body is closed when the loop ends or breaks. A
+// failure (of the request, an answer that is not results as at Download, or
+// a cut or malformed body) is yielded once as (nil, err) and ends the
+// sequence.
 func (c *Client) Results(ctx context.Context, id BatchID) iter.Seq2[*Result, error] {
 	return func(yield func(*Result, error) bool) {
 		body, err := c.download(ctx, "results", id, FormatCSV)
