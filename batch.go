@@ -591,8 +591,13 @@ func (c *Client) CreateBatch(ctx context.Context, nb NewBatch) (*Batch, error) {
 	}{nb.Filename, typ, nb.Arguments}
 	var b Batch
 	err := c.sendJSON(ctx, &request{op: op, method: http.MethodPost, path: "batches/", jsonBody: body, mode: retryUnsafe}, &b)
-	if err == nil && b.ID == "" {
+	switch {
+	case err != nil:
+	case b.ID == "":
 		err = fmt.Errorf("hlrlookup: %s: %w: the answer has no batch id", op, ErrUnexpectedResponse)
+	case checkID(op, b.ID) != nil:
+		// Not quoted: a hostile answer could put anything there.
+		err = fmt.Errorf("hlrlookup: %s: %w: the answer's batch id is not one the SDK can use (%d bytes)", op, ErrUnexpectedResponse, len(b.ID))
 	}
 	if err != nil {
 		return nil, outcomeOfCreate(err, nb.Filename)

@@ -148,7 +148,7 @@ func TestListAndCreateAnswersMustCarryWhatTheCallNeeds(t *testing.T) {
 		}
 	}
 	// A create whose answer lacks the id may still have created the batch.
-	for _, a := range []okAnswer{{status: 204}, {status: 201, body: `{"status":"NEW"}`}, {status: 200, body: `{}`}} {
+	for _, a := range []okAnswer{{status: 204}, {status: 201, body: `{"status":"NEW"}`}, {status: 200, body: `{}`}, {status: 201, body: `{"id":"../x"}`}} {
 		c, mt := okClient(t, http.MethodPost, okBase+"/batches/", a)
 		b, err := c.CreateBatch(t.Context(), hlrlookup.NewBatch{Filename: "a.csv"})
 		if !errors.Is(err, hlrlookup.ErrUnexpectedResponse) || !errors.Is(err, hlrlookup.ErrOutcomeUnknown) || b != nil {
