@@ -206,13 +206,13 @@ func (c *Client) UploadFile(ctx context.Context, id BatchID, path string, opts *
 // If r is an io.ReaderAt that can say where it stands (a regular *os.File, a
 // *bytes.Reader, …) the body is read with ReadAt from r's current offset
 // (when r is also an io.Seeker; else from offset 0), so it can be sent again
-// after a failure; r's offset is not moved. A regular *os.File must hold size
-// bytes from that offset, or Upload fails before any request. Any other
-// reader is read only once, from where it stands, and gets a single attempt:
-// no retry on 429 or 503, and no re-send after a dropped connection (the
-// error then says whether the data was stored). That includes an *os.File
-// that is not a regular file (a pipe such as os.Stdin, a socket, a device)
-// and a reader whose Seek fails.
+// after a failure; r's offset is not moved. Any other reader is read only
+// once, from where it stands, and gets a single attempt: no retry on 429 or
+// 503, and no re-send after a dropped connection (the error then says
+// whether the data was stored). That includes an *os.File that is not a
+// regular file (a pipe such as os.Stdin, a socket, a device), a regular
+// file whose size from its offset is less than size (one still growing, or a
+// /proc file), and a reader whose Seek fails.
 //
 // If r ends before size bytes, Upload fails. Bytes beyond size are not read.
 // Failures whose outcome is unknown are resolved as described at UploadFile.
@@ -237,14 +237,10 @@ func (c *Client) Upload(ctx context.Context, id BatchID, r io.Reader, size int64
 		return inputError(op, "size", size, "must be positive: the number of bytes to upload")
 	}
 	src := &uploadSource{size: size, progress: o.OnProgress}
-	open, err := replayableSection(op, r, size)
-	switch {
-	case err != nil:
-		return err
-	case open != nil:
+	if open := replayableSection(r, size); open != nil {
 		src.replayable = true
 		src.open = open
-	default:
+	} else {
 		// Called once to probe the body and once for the single attempt; only
 		// the attempt reads.
 		src.open = func() (io.Reader, error) { return r, nil }
@@ -256,18 +252,19 @@ func (c *Client) Upload(ctx context.Context, id BatchID, r io.Reader, size int64
 // offset when r can be read there again (ReadAt at a known offset), or nil
 // when r must be read once as a stream: an *os.File that is not a regular
 // file (ReadAt and Seek of a pipe or a socket fail; a device need not give
-// the same bytes twice), and a reader whose Seek fails. It fails when a
-// regular file holds fewer than size bytes from its offset.
-func replayableSection(op string, r io.Reader, size int64) (func() (io.Reader, error), error) {
+// the same bytes twice), a regular file whose size from its offset is less
+// than size (it may be growing, or be generated as /proc files are), and a
+// reader whose Seek fails.
+func replayableSection(r io.Reader, size int64) func() (io.Reader, error) {
 	ra, ok := r.(io.ReaderAt)
 	if !ok {
-		return nil, nil
+		return nil
 	}
 	var fileSize int64 = -1
 	if f, isFile := r.(*os.File); isFile {
 		fi, err := f.Stat()
 		if err != nil || !fi.Mode().IsRegular() {
-			return nil, nil
+			return nil
 		}
 		fileSize = fi.Size()
 	}
@@ -275,13 +272,15 @@ func replayableSection(op string, r io.Reader, size int64) (func() (io.Reader, e
 	if s, ok := r.(io.Seeker); ok {
 		var err error
 		if off, err = s.Seek(0, io.SeekCurrent); err != nil {
-			return nil, nil // where it stands is unknown: read it as a stream
+			return nil // where it stands is unknown: read it as a stream
 		}
 	}
 	if fileSize >= 0 && size > fileSize-off {
-		return nil, inputError(op, "size", size, fmt.Sprintf("is more than the %d bytes the file holds from its offset %d", max(fileSize-off, 0), off))
+		// Stat does not vouch for the bytes (a file still growing, or one
+		// of /proc whose size reads 0): read what comes, once.
+		return nil
 	}
-	return func() (io.Reader, error) { return io.NewSectionReader(ra, off, size), nil }, nil
+	return func() (io.Reader, error) { return io.NewSectionReader(ra, off, size), nil }
 }
 
 // UploadNumbers uploads telephone numbers as the batch's data with

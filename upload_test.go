@@ -950,9 +950,10 @@ func TestUploadStreamsOfFiles(t *testing.T) {
 	}
 }
 
-// TestUploadRegularFileShorterThanSize: a regular *os.File that holds fewer
-// than size bytes from its offset is refused before any request; one that
-// holds enough is sent from its offset and replayed after a 503.
+// TestUploadRegularFileShorterThanSize: a regular *os.File whose size from
+// its offset is less than size (Stat does not vouch for the bytes: a growing
+// file, a /proc file of size 0) is read once as a stream; one that holds
+// enough is sent from its offset and replayed after a 503.
 func TestUploadRegularFileShorterThanSize(t *testing.T) {
 	t.Parallel()
 	data := []byte("447790606023\n447790606024\n") // 26 bytes
@@ -960,10 +961,10 @@ func TestUploadRegularFileShorterThanSize(t *testing.T) {
 	if err := os.WriteFile(path, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	open := func(t *testing.T, off int64) *os.File {
+	open := func(t *testing.T, path string, off int64) *os.File {
 		f, err := os.Open(path)
 		if err != nil {
-			t.Fatal(err)
+			t.Skipf("cannot open %s: %v", path, err)
 		}
 		t.Cleanup(func() { f.Close() })
 		if _, err := f.Seek(off, io.SeekStart); err != nil {
@@ -971,16 +972,38 @@ func TestUploadRegularFileShorterThanSize(t *testing.T) {
 		}
 		return f
 	}
-	t.Run("too short", func(t *testing.T) {
+	t.Run("truly short: one attempt, a clear error", func(t *testing.T) {
 		t.Parallel()
 		mt := ioNewMock(t)
+		rec := newIORecorder(t, okResponder())
+		mt.RegisterResponder(http.MethodPost, ioSourceURL, rec.responder)
 		c := ioClient(t, mt, 3)
-		err := c.Upload(t.Context(), "42", open(t, 13), 14, nil)
-		var ie *hlrlookup.InputError
-		if !errors.As(err, &ie) || !strings.Contains(err.Error(), "13 bytes the file holds from its offset 13") {
-			t.Fatalf("error %v, want an InputError naming the 13 bytes left", err)
+		err := c.Upload(t.Context(), "42", open(t, path, 13), 14, nil)
+		if !errors.Is(err, io.ErrUnexpectedEOF) || !strings.Contains(err.Error(), "13 of 14 bytes") {
+			t.Fatalf("error %v, want io.ErrUnexpectedEOF and the byte counts", err)
 		}
-		wantCalls(t, mt, map[string]int{})
+		wantCalls(t, mt, map[string]int{"POST " + ioSourceURL: 1})
+	})
+	t.Run("a /proc file of size 0 is a stream", func(t *testing.T) {
+		t.Parallel()
+		f := open(t, "/proc/self/status", 0)
+		if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() || fi.Size() != 0 {
+			t.Skipf("/proc/self/status is not a regular file of size 0 here")
+		}
+		synctest.Test(t, func(t *testing.T) {
+			mt := ioNewMock(t)
+			rec := newIORecorder(t, httpmock.NewStringResponder(http.StatusServiceUnavailable, "busy"), okResponder())
+			mt.RegisterResponder(http.MethodPost, ioSourceURL, rec.responder)
+			c := ioClient(t, mt, 3)
+			err := c.Upload(t.Context(), "42", f, 16, nil)
+			if !errors.Is(err, hlrlookup.ErrServer) {
+				t.Fatalf("error %v, want ErrServer from the one attempt", err)
+			}
+			wantCalls(t, mt, map[string]int{"POST " + ioSourceURL: 1})
+			if r := rec.all()[0]; r.ContentLength != 16 || !bytes.HasPrefix(r.Body, []byte("Name:")) {
+				t.Errorf("sent %q (CL %d)", r.Body, r.ContentLength)
+			}
+		})
 	})
 	t.Run("exactly enough, replayed", func(t *testing.T) {
 		t.Parallel()
@@ -989,7 +1012,7 @@ func TestUploadRegularFileShorterThanSize(t *testing.T) {
 			rec := newIORecorder(t, httpmock.NewStringResponder(http.StatusServiceUnavailable, "busy"), okResponder())
 			mt.RegisterResponder(http.MethodPost, ioSourceURL, rec.responder)
 			c := ioClient(t, mt, 3)
-			if err := c.Upload(t.Context(), "42", open(t, 13), 13, nil); err != nil {
+			if err := c.Upload(t.Context(), "42", open(t, path, 13), 13, nil); err != nil {
 				t.Fatal(err)
 			}
 			wantCalls(t, mt, map[string]int{"POST " + ioSourceURL: 2})
