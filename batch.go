@@ -863,6 +863,8 @@ func (c *Client) ScheduleBatch(ctx context.Context, id BatchID, start time.Time)
 const scheduleGrace = time.Minute
 
 // updateBatch sends one PUT command; PUT is idempotent, so it is retried.
+// The commands need nothing back: any 2xx is success (204 included), and its
+// body is not read.
 func (c *Client) updateBatch(ctx context.Context, op string, id BatchID, body map[string]any) error {
 	if err := checkID(op, id); err != nil {
 		return err
@@ -874,7 +876,8 @@ func (c *Client) updateBatch(ctx context.Context, op string, id BatchID, body ma
 // /batches/{id}). Download the results first. If a retry finds the batch
 // already gone after an earlier attempt of this call failed without an
 // answer (or with a 500, 502 or 504), the delete counts as done; after a 429
-// or 503, which the service answers without acting, a 404 is an error.
+// or 503, which the service answers without acting, a 404 is an error. Any
+// 2xx answer (204 included) is success.
 func (c *Client) DeleteBatch(ctx context.Context, id BatchID) error {
 	const op = "delete batch"
 	if err := checkID(op, id); err != nil {
@@ -910,8 +913,10 @@ const (
 // returns it. The interval starts at PollInterval and grows by half each poll
 // up to MaxPollInterval. A batch that ends FAILED, ERROR or CANCELLED returns
 // with an error matching ErrBatchFailed. Temporary failures of a poll (429,
-// 5xx, a dropped connection) are ridden out up to five in a row. It returns
-// as soon as ctx ends, with the last batch seen.
+// 5xx, a dropped connection) are ridden out up to five in a row. An answer
+// that is not the batch asked for, or has no status, ends the wait with an
+// error matching ErrUnexpectedResponse. It returns as soon as ctx ends, with
+// the last batch seen.
 func (c *Client) WaitForBatch(ctx context.Context, id BatchID, opts *WaitOptions) (*Batch, error) {
 	const op = "wait for batch"
 	if err := checkID(op, id); err != nil {

@@ -147,7 +147,8 @@ func (o *UploadOptions) orDefault() UploadOptions {
 // size as Content-Length; the file is never held in memory. opts may be nil.
 //
 // Only a regular, non-empty, readable file is accepted; anything else is
-// refused before a request is made. A batch takes data once: if the batch
+// refused before a request is made (to send a pipe or a device, open it and
+// use Upload). Any 2xx answer, with or without a body, is success. A batch takes data once: if the batch
 // already has data the error matches ErrBatchHasData.
 //
 // If the connection fails after the file was sent, UploadFile asks the batch
