@@ -187,8 +187,18 @@ func (b Batch) MarshalJSON() ([]byte, error) {
 
 // BatchArguments are the standard API's optional parameters for a batch
 // ("batchArguments"). Nil pointers and empty strings are not sent. Booleans
-// travel as "YES"/"NO". Keys the SDK does not know, and legacy keys of older
-// batches, live in Extra and round-trip unchanged.
+// travel as "YES"/"NO".
+//
+// Decoding then encoding gives back what the service sent: the same keys,
+// the same value types and the same number literals. Keys the SDK does not
+// know, legacy keys of older batches, and known keys whose value the typed
+// field cannot hold (null, "" for a format, save_to_cache "PRIVATE",
+// cache_days_private "seven") are kept in Extra as json.RawMessage, the
+// bytes as received, and encoded as they are. A known key read into its
+// typed field is sent back in the service's own form ("7" stays a string,
+// true stays true) for as long as the field holds the value it was read as;
+// a field the caller changed is sent in the SDK's form (a number, "YES" or
+// "NO", a string). Extra may also hold any value encoding/json can encode.
 type BatchArguments struct {
 	CacheDaysPrivate  *int   // cache_days_private: reuse your own results up to this many days old (0-30)
 	CacheDaysGlobal   *int   // cache_days_global: reuse shared-cache results (0-30; half a credit)
@@ -199,6 +209,17 @@ type BatchArguments struct {
 	GetLandlineStatus *bool  // get_landline_status: live check of landlines
 	USAStatus         *bool  // usa_status: extra status for US mobiles
 	Extra             map[string]any
+
+	// wire remembers, per known key UnmarshalJSON read into a typed field,
+	// the bytes the service sent and the value they were read as.
+	wire map[string]wireArg
+}
+
+// wireArg is a known key's value as received: its JSON and the typed value
+// (int, bool or string) it decoded to.
+type wireArg struct {
+	raw   json.RawMessage
+	value any
 }
 
 // The batchArguments keys on the wire.
@@ -270,6 +291,16 @@ func (a *BatchArguments) Validate() error {
 // still be codes; the YES/NO keys pass, since the service defines values
 // beyond YES and NO (save_to_cache "PRIVATE").
 func validateKnownExtra(op, key string, v any) error {
+	if raw, ok := v.(json.RawMessage); ok {
+		// As UnmarshalJSON keeps it: check the value the bytes hold.
+		d := json.NewDecoder(bytes.NewReader(raw))
+		d.UseNumber()
+		var x any
+		if d.Decode(&x) != nil {
+			return inputError(op, "Extra["+key+"]", string(raw), "must be encodable as JSON")
+		}
+		v = x
+	}
 	switch key {
 	case argCacheDaysPrivate, argCacheDaysGlobal:
 		var n float64
@@ -306,25 +337,43 @@ func validateKnownExtra(op, key string, v any) error {
 
 // isSet reports whether the typed field for a known key holds a value.
 func (a *BatchArguments) isSet(key string) bool {
+	_, ok := a.typed(key)
+	return ok
+}
+
+// typed gives the value of a known key's typed field (an int, a bool or a
+// string) and whether it is set.
+func (a *BatchArguments) typed(key string) (any, bool) {
+	var p *int
+	var b *bool
+	var s string
 	switch key {
 	case argCacheDaysPrivate:
-		return a.CacheDaysPrivate != nil
+		p = a.CacheDaysPrivate
 	case argCacheDaysGlobal:
-		return a.CacheDaysGlobal != nil
+		p = a.CacheDaysGlobal
 	case argSaveToCache:
-		return a.SaveToCache != nil
-	case argInputFormat:
-		return a.InputFormat != ""
-	case argOutputFormat:
-		return a.OutputFormat != ""
+		b = a.SaveToCache
 	case argGetPortedDate:
-		return a.GetPortedDate != nil
+		b = a.GetPortedDate
 	case argGetLandlineStatus:
-		return a.GetLandlineStatus != nil
+		b = a.GetLandlineStatus
 	case argUSAStatus:
-		return a.USAStatus != nil
+		b = a.USAStatus
+	case argInputFormat:
+		s = a.InputFormat
+	case argOutputFormat:
+		s = a.OutputFormat
 	}
-	return false
+	switch {
+	case p != nil:
+		return *p, true
+	case b != nil:
+		return *b, true
+	case s != "":
+		return s, true
+	}
+	return nil, false
 }
 
 func isAlpha3(s string) bool {
@@ -346,60 +395,75 @@ func yesNo(b bool) string {
 	return "NO"
 }
 
-// MarshalJSON writes the set fields with their wire names, booleans as
-// "YES"/"NO", then the Extra keys.
+// MarshalJSON writes the set fields with their wire names (booleans as
+// "YES"/"NO", or as the service sent them while unchanged), then the Extra
+// keys; json.RawMessage values in Extra are written as they are.
 func (a BatchArguments) MarshalJSON() ([]byte, error) {
-	m := make(map[string]any, len(a.Extra)+8)
+	m := make(map[string]json.RawMessage, len(a.Extra)+len(knownArgs))
 	for k, v := range a.Extra {
-		m[k] = v
-	}
-	if a.CacheDaysPrivate != nil {
-		m[argCacheDaysPrivate] = *a.CacheDaysPrivate
-	}
-	if a.CacheDaysGlobal != nil {
-		m[argCacheDaysGlobal] = *a.CacheDaysGlobal
-	}
-	for _, b := range []struct {
-		key string
-		v   *bool
-	}{{argSaveToCache, a.SaveToCache}, {argGetPortedDate, a.GetPortedDate}, {argGetLandlineStatus, a.GetLandlineStatus}, {argUSAStatus, a.USAStatus}} {
-		if b.v != nil {
-			m[b.key] = yesNo(*b.v)
+		b, err := json.Marshal(v)
+		if err != nil {
+			return nil, fmt.Errorf("batch arguments: Extra[%q]: %w", k, err)
 		}
+		m[k] = b
 	}
-	if a.InputFormat != "" {
-		m[argInputFormat] = a.InputFormat
-	}
-	if a.OutputFormat != "" {
-		m[argOutputFormat] = a.OutputFormat
+	for k := range knownArgs {
+		v, ok := a.typed(k)
+		if !ok {
+			continue
+		}
+		if w, ok := a.wire[k]; ok && w.value == v {
+			m[k] = w.raw // unchanged since it was read: the service's own form
+			continue
+		}
+		if b, isBool := v.(bool); isBool {
+			v = yesNo(b)
+		}
+		b, err := json.Marshal(v)
+		if err != nil {
+			return nil, err
+		}
+		m[k] = b
 	}
 	return json.Marshal(m) // map keys are sorted: deterministic output
 }
 
 // UnmarshalJSON reads the known keys into their fields (numbers may be
 // numeric strings; booleans "YES"/"NO", true/false) and keeps every other
-// key, and any known key whose value it cannot read, in Extra.
+// key, and any known key whose value the field cannot hold, in Extra as
+// json.RawMessage. It remembers the form of each known key it read, so that
+// MarshalJSON gives the same JSON back.
 func (a *BatchArguments) UnmarshalJSON(data []byte) error {
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(data, &raw); err != nil {
 		return err
 	}
+	if raw == nil { // JSON null: nothing to read
+		*a = BatchArguments{}
+		return nil
+	}
 	var out BatchArguments
 	keep := func(k string, v json.RawMessage) {
-		var x any
-		if json.Unmarshal(v, &x) != nil {
-			return
-		}
 		if out.Extra == nil {
 			out.Extra = make(map[string]any)
 		}
-		out.Extra[k] = x
+		out.Extra[k] = v
+	}
+	read := func(k string, v json.RawMessage, value any) {
+		if out.wire == nil {
+			out.wire = make(map[string]wireArg, len(knownArgs))
+		}
+		out.wire[k] = wireArg{raw: v, value: value}
 	}
 	for k, v := range raw {
+		if _, known := knownArgs[k]; known && isJSONNull(v) {
+			keep(k, v) // null is not a value any typed field holds
+			continue
+		}
 		switch k {
 		case argCacheDaysPrivate, argCacheDaysGlobal:
 			var n looseInt
-			if json.Unmarshal(v, &n) != nil || bytes.Equal(bytes.TrimSpace(v), []byte("null")) {
+			if json.Unmarshal(v, &n) != nil {
 				keep(k, v)
 				continue
 			}
@@ -409,6 +473,7 @@ func (a *BatchArguments) UnmarshalJSON(data []byte) error {
 			} else {
 				out.CacheDaysGlobal = &i
 			}
+			read(k, v, i)
 		case argSaveToCache, argGetPortedDate, argGetLandlineStatus, argUSAStatus:
 			b, ok := parseYesNo(v)
 			if !ok {
@@ -425,10 +490,11 @@ func (a *BatchArguments) UnmarshalJSON(data []byte) error {
 			default:
 				out.USAStatus = &b
 			}
+			read(k, v, b)
 		case argInputFormat, argOutputFormat:
 			var s string
-			if json.Unmarshal(v, &s) != nil {
-				keep(k, v)
+			if json.Unmarshal(v, &s) != nil || s == "" {
+				keep(k, v) // "" would read as "not set" and be dropped
 				continue
 			}
 			if k == argInputFormat {
@@ -436,12 +502,18 @@ func (a *BatchArguments) UnmarshalJSON(data []byte) error {
 			} else {
 				out.OutputFormat = s
 			}
+			read(k, v, s)
 		default:
 			keep(k, v)
 		}
 	}
 	*a = out
 	return nil
+}
+
+// isJSONNull reports whether v is the JSON literal null.
+func isJSONNull(v json.RawMessage) bool {
+	return bytes.Equal(bytes.TrimSpace(v), []byte("null"))
 }
 
 func parseYesNo(v json.RawMessage) (bool, bool) {
@@ -519,8 +591,13 @@ func (c *Client) CreateBatch(ctx context.Context, nb NewBatch) (*Batch, error) {
 	}{nb.Filename, typ, nb.Arguments}
 	var b Batch
 	err := c.sendJSON(ctx, &request{op: op, method: http.MethodPost, path: "batches/", jsonBody: body, mode: retryUnsafe}, &b)
-	if err == nil && b.ID == "" {
+	switch {
+	case err != nil:
+	case b.ID == "":
 		err = fmt.Errorf("hlrlookup: %s: %w: the answer has no batch id", op, ErrUnexpectedResponse)
+	case checkID(op, b.ID) != nil:
+		// Not quoted: a hostile answer could put anything there.
+		err = fmt.Errorf("hlrlookup: %s: %w: the answer's batch id is not one the SDK can use (%d bytes)", op, ErrUnexpectedResponse, len(b.ID))
 	}
 	if err != nil {
 		return nil, outcomeOfCreate(err, nb.Filename)
@@ -553,7 +630,9 @@ func outcomeOfCreate(err error, filename string) error {
 	return &outcomeError{err: err, advice: fmt.Sprintf("the batch may or may not have been created; list your batches and look for filename %q before creating it again", filename)}
 }
 
-// GetBatch reads one batch (GET /batches/{id}).
+// GetBatch reads one batch (GET /batches/{id}). A 2xx answer that does not
+// describe the batch asked for (no id, or another batch's id) is an error
+// matching ErrUnexpectedResponse.
 func (c *Client) GetBatch(ctx context.Context, id BatchID) (*Batch, error) {
 	const op = "get batch"
 	if err := checkID(op, id); err != nil {
@@ -563,7 +642,45 @@ func (c *Client) GetBatch(ctx context.Context, id BatchID) (*Batch, error) {
 	if err := c.sendJSON(ctx, &request{op: op, method: http.MethodGet, path: batchPath(id, ""), mode: retryIdempotent}, &b); err != nil {
 		return nil, err
 	}
+	if err := c.checkBatchAnswer(op, id, &b); err != nil {
+		return nil, err
+	}
 	return &b, nil
+}
+
+// checkBatchAnswer is what a successful GET /batches/{id} must carry: the
+// id asked for. Decimal ids are compared by value ("0232" is "232").
+func (c *Client) checkBatchAnswer(op string, id BatchID, b *Batch) error {
+	switch {
+	case b.ID == "":
+		return fmt.Errorf("hlrlookup: %s %s: %w: the answer has no batch id", op, id, ErrUnexpectedResponse)
+	case !sameBatchID(b.ID, id):
+		other := "an invalid id"
+		if checkID(op, b.ID) == nil {
+			other = scrubString(fmt.Sprintf("%q", b.ID), c.secret)
+		}
+		return fmt.Errorf("hlrlookup: %s %s: %w: the answer describes batch %s, not the one asked for", op, id, ErrUnexpectedResponse, other)
+	}
+	return nil
+}
+
+// sameBatchID compares ids, decimal ones by value.
+func sameBatchID(a, b BatchID) bool {
+	if a == b {
+		return true
+	}
+	digits := func(s BatchID) (string, bool) {
+		for i := 0; i < len(s); i++ {
+			if s[i] < '0' || s[i] > '9' {
+				return "", false
+			}
+		}
+		t := strings.TrimLeft(string(s), "0")
+		return t, len(s) > 0
+	}
+	da, okA := digits(a)
+	db, okB := digits(b)
+	return okA && okB && da == db
 }
 
 // ListOptions selects a page of batches. Zero values are not sent, so the
@@ -628,7 +745,9 @@ func (o *ListOptions) validate(op string) error {
 	return nil
 }
 
-// ListBatches reads one page of the account's batches (GET /batches/).
+// ListBatches reads one page of the account's batches (GET /batches/). A
+// 2xx answer without a "batches" array, or with a batch that has no id, is
+// an error matching ErrUnexpectedResponse.
 func (c *Client) ListBatches(ctx context.Context, opts *ListOptions) (*BatchList, error) {
 	const op = "list batches"
 	if err := opts.validate(op); err != nil {
@@ -638,11 +757,37 @@ func (c *Client) ListBatches(ctx context.Context, opts *ListOptions) (*BatchList
 	if err != nil {
 		return nil, fmt.Errorf("hlrlookup: %s: %w", op, err)
 	}
-	var l BatchList
-	if err := c.sendJSON(ctx, &request{op: op, method: http.MethodGet, path: "batches/", query: q, mode: retryIdempotent}, &l); err != nil {
+	var a listAnswer
+	if err := c.sendJSON(ctx, &request{op: op, method: http.MethodGet, path: "batches/", query: q, mode: retryIdempotent}, &a); err != nil {
 		return nil, err
 	}
-	return &l, nil
+	if !a.hasBatches {
+		return nil, fmt.Errorf("hlrlookup: %s: %w: the answer has no \"batches\" array", op, ErrUnexpectedResponse)
+	}
+	for i, b := range a.list.Batches {
+		if b.ID == "" {
+			return nil, fmt.Errorf("hlrlookup: %s: %w: batch %d of %d in the answer has no id", op, ErrUnexpectedResponse, i+1, len(a.list.Batches))
+		}
+	}
+	return &a.list, nil
+}
+
+// listAnswer is the answer of GET /batches/: the page, and whether it
+// carried a "batches" array at all.
+type listAnswer struct {
+	list       BatchList
+	hasBatches bool
+}
+
+func (a *listAnswer) UnmarshalJSON(data []byte) error {
+	var probe struct {
+		Batches json.RawMessage `json:"batches"`
+	}
+	if err := json.Unmarshal(data, &probe); err != nil {
+		return err
+	}
+	a.hasBatches = bytes.HasPrefix(bytes.TrimSpace(probe.Batches), []byte("["))
+	return json.Unmarshal(data, &a.list)
 }
 
 // AllBatches iterates over every batch from opts.Offset on, reading pages of
@@ -698,20 +843,28 @@ func (c *Client) PauseBatch(ctx context.Context, id BatchID) error {
 }
 
 // ScheduleBatch makes a batch start by itself at start (PUT /batches/{id}/
-// with {"scheduledStart": RFC 3339 in UTC, whole seconds}). A zero time or
-// one in the past is refused; use StartBatch to start now.
+// with {"scheduledStart": RFC 3339 in UTC, whole seconds; the fraction is
+// dropped}). The zero time, and a time more than a minute before now by this
+// machine's clock, are refused before any request; use StartBatch to start
+// now. The minute of grace lets through a start computed a moment ago, or on
+// a clock a little behind the caller's, and such a start is sent as given.
 func (c *Client) ScheduleBatch(ctx context.Context, id BatchID, start time.Time) error {
 	const op = "schedule batch"
 	if start.IsZero() {
 		return inputError(op, "start time", nil, "must not be the zero time")
 	}
-	if start.Before(time.Now().Add(-time.Minute)) {
-		return inputError(op, "start time", start.UTC().Format(time.RFC3339), "is in the past; use StartBatch to start now")
+	if start.Before(time.Now().Add(-scheduleGrace)) {
+		return inputError(op, "start time", start.UTC().Format(time.RFC3339), "is in the past, more than a minute before now; use StartBatch to start now")
 	}
 	return c.updateBatch(ctx, op, id, map[string]any{"scheduledStart": start.UTC().Format(time.RFC3339)})
 }
 
+// scheduleGrace is how far before now ScheduleBatch still takes a start.
+const scheduleGrace = time.Minute
+
 // updateBatch sends one PUT command; PUT is idempotent, so it is retried.
+// The commands need nothing back: any 2xx is success (204 included), and its
+// body is not read.
 func (c *Client) updateBatch(ctx context.Context, op string, id BatchID, body map[string]any) error {
 	if err := checkID(op, id); err != nil {
 		return err
@@ -723,7 +876,8 @@ func (c *Client) updateBatch(ctx context.Context, op string, id BatchID, body ma
 // /batches/{id}). Download the results first. If a retry finds the batch
 // already gone after an earlier attempt of this call failed without an
 // answer (or with a 500, 502 or 504), the delete counts as done; after a 429
-// or 503, which the service answers without acting, a 404 is an error.
+// or 503, which the service answers without acting, a 404 is an error. Any
+// 2xx answer (204 included) is success.
 func (c *Client) DeleteBatch(ctx context.Context, id BatchID) error {
 	const op = "delete batch"
 	if err := checkID(op, id); err != nil {
@@ -759,8 +913,10 @@ const (
 // returns it. The interval starts at PollInterval and grows by half each poll
 // up to MaxPollInterval. A batch that ends FAILED, ERROR or CANCELLED returns
 // with an error matching ErrBatchFailed. Temporary failures of a poll (429,
-// 5xx, a dropped connection) are ridden out up to five in a row. It returns
-// as soon as ctx ends, with the last batch seen.
+// 5xx, a dropped connection) are ridden out up to five in a row. An answer
+// that is not the batch asked for, or has no status, ends the wait with an
+// error matching ErrUnexpectedResponse. It returns as soon as ctx ends, with
+// the last batch seen.
 func (c *Client) WaitForBatch(ctx context.Context, id BatchID, opts *WaitOptions) (*Batch, error) {
 	const op = "wait for batch"
 	if err := checkID(op, id); err != nil {
@@ -792,6 +948,9 @@ func (c *Client) WaitForBatch(ctx context.Context, id BatchID, opts *WaitOptions
 	for {
 		b, err := c.GetBatch(ctx, id)
 		switch {
+		case err == nil && b.Status == "":
+			// Without a status the batch would look unfinished forever.
+			return last, fmt.Errorf("hlrlookup: %s %s: %w: the answer has no status", op, id, ErrUnexpectedResponse)
 		case err == nil:
 			failures = 0
 			last = b

@@ -1,6 +1,7 @@
 package hlrlookup
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/url"
 	"os"
@@ -113,6 +114,50 @@ func FuzzCheckID(f *testing.F) {
 		}
 		if u.Path != "/v1/batches/"+s || u.RawQuery != "" || u.Fragment != "" || u.Host != "api.test" {
 			t.Fatalf("ID %q resolves to %s", s, u)
+		}
+	})
+}
+
+// FuzzBatchArgumentsRoundTrip: batchArguments the decoder accepts encode to
+// JSON with the same meaning (the same keys, the same value types, the same
+// number literals), and that encoding is a fixed point.
+func FuzzBatchArgumentsRoundTrip(f *testing.F) {
+	for _, s := range []string{
+		`{"legacy_id":9007199254740993,"big":12345678901234567890,"input_format":"","cache_days_private":"7"}`,
+		`{"savetoshared":"on","inputformat":"auto","cache_days":0}`,
+		`{"cache_days_global":7,"cache_days_private":30,"get_landline_status":"NO","get_ported_date":"YES","input_format":"GBR","output_format":"E164","save_to_cache":"NO","usa_status":"YES"}`,
+		`{"cache_days_private":7.0,"cache_days_global":"1e1","save_to_cache":true,"usa_status":" yes ","get_ported_date":null}`,
+		`{"cache_days_private":"seven","cache_days_global":"","input_format":3,"output_format":"","save_to_cache":"PRIVATE"}`,
+		`{"opts":{"a":[1,"x",null,-0.0e-0]},"k\u00e9y":"<&>\u2028","cache_days_private":-0,"cache_days_private":"2"}`,
+		`{}`, `null`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var a BatchArguments
+		if err := json.Unmarshal(data, &a); err != nil {
+			return
+		}
+		out, err := json.Marshal(a)
+		if err != nil {
+			t.Fatalf("Marshal of accepted arguments %s: %v", data, err)
+		}
+		if bytes.Equal(bytes.TrimSpace(data), []byte("null")) {
+			if string(out) != "{}" {
+				t.Fatalf("null encodes as %s", out)
+			}
+			return
+		}
+		if err := btSameJSON(data, out); err != nil {
+			t.Fatalf("round trip changed the JSON: %v", err)
+		}
+		var back BatchArguments
+		if err := json.Unmarshal(out, &back); err != nil {
+			t.Fatalf("re-decoding %s: %v", out, err)
+		}
+		out2, err := json.Marshal(back)
+		if err != nil || !bytes.Equal(out, out2) {
+			t.Fatalf("encoding is not a fixed point:\n %s\n %s (%v)", out, out2, err)
 		}
 	})
 }

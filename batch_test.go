@@ -1,6 +1,7 @@
 package hlrlookup
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -185,6 +186,7 @@ func btSameBatch(t *testing.T, got, want *Batch) {
 		t.Errorf("ScheduledStart = %v, want %v", *g.ScheduledStart, *w.ScheduledStart)
 	}
 	g.CreationDate, w.CreationDate, g.ScheduledStart, w.ScheduledStart = time.Time{}, time.Time{}, nil, nil
+	g.Arguments, w.Arguments = btExported(g.Arguments), btExported(w.Arguments)
 	if !reflect.DeepEqual(g, w) {
 		t.Errorf("batch =\n %#v\nwant\n %#v", g, w)
 	}
@@ -411,6 +413,7 @@ func TestCreateBatchRetries(t *testing.T) {
 
 func TestBatchArgumentsJSON(t *testing.T) {
 	t.Parallel()
+	raw := func(s string) json.RawMessage { return json.RawMessage(s) }
 	tests := []struct {
 		name string
 		in   string
@@ -418,23 +421,30 @@ func TestBatchArgumentsJSON(t *testing.T) {
 		out  string // the re-encoding; "" means the same as in
 	}{
 		{"legacy keys of the contract example", `{"savetoshared":"on","inputformat":"auto","cache_days":0}`,
-			BatchArguments{Extra: map[string]any{"savetoshared": "on", "inputformat": "auto", "cache_days": float64(0)}},
+			BatchArguments{Extra: map[string]any{"savetoshared": raw(`"on"`), "inputformat": raw(`"auto"`), "cache_days": raw(`0`)}},
 			`{"cache_days":0,"inputformat":"auto","savetoshared":"on"}`},
 		{"every known key", `{"cache_days_global":7,"cache_days_private":30,"get_landline_status":"NO","get_ported_date":"YES","input_format":"GBR","output_format":"E164","save_to_cache":"NO","usa_status":"YES"}`,
 			BatchArguments{CacheDaysPrivate: btPtr(30), CacheDaysGlobal: btPtr(7), SaveToCache: btPtr(false), InputFormat: "GBR", OutputFormat: "E164",
 				GetPortedDate: btPtr(true), GetLandlineStatus: btPtr(false), USAStatus: btPtr(true)}, ""},
-		{"cache days as numeric strings", `{"cache_days_private":"7","cache_days_global":"0"}`,
-			BatchArguments{CacheDaysPrivate: btPtr(7), CacheDaysGlobal: btPtr(0)}, `{"cache_days_global":0,"cache_days_private":7}`},
-		{"cache days as a whole float", `{"cache_days_private":7.0}`, BatchArguments{CacheDaysPrivate: btPtr(7)}, `{"cache_days_private":7}`},
-		{"booleans in other spellings", `{"save_to_cache":true,"get_ported_date":"no","get_landline_status":" yes ","usa_status":false}`,
+		{"cache days as numeric strings stay strings", `{"cache_days_private":"7","cache_days_global":"0"}`,
+			BatchArguments{CacheDaysPrivate: btPtr(7), CacheDaysGlobal: btPtr(0)}, `{"cache_days_global":"0","cache_days_private":"7"}`},
+		{"cache days as a whole float keep the literal", `{"cache_days_private":7.0}`, BatchArguments{CacheDaysPrivate: btPtr(7)}, `{"cache_days_private":7.0}`},
+		{"booleans in other spellings keep them", `{"save_to_cache":true,"get_ported_date":"no","get_landline_status":" yes ","usa_status":false}`,
 			BatchArguments{SaveToCache: btPtr(true), GetPortedDate: btPtr(false), GetLandlineStatus: btPtr(true), USAStatus: btPtr(false)},
-			`{"get_landline_status":"YES","get_ported_date":"NO","save_to_cache":"YES","usa_status":"NO"}`},
-		{"save_to_cache PRIVATE kept in Extra", `{"save_to_cache":"PRIVATE"}`, BatchArguments{Extra: map[string]any{"save_to_cache": "PRIVATE"}}, ""},
+			`{"get_landline_status":" yes ","get_ported_date":"no","save_to_cache":true,"usa_status":false}`},
+		{"save_to_cache PRIVATE kept in Extra", `{"save_to_cache":"PRIVATE"}`, BatchArguments{Extra: map[string]any{"save_to_cache": raw(`"PRIVATE"`)}}, ""},
 		{"unreadable known values kept in Extra", `{"cache_days_private":"seven","cache_days_global":null,"input_format":3}`,
-			BatchArguments{Extra: map[string]any{"cache_days_private": "seven", "cache_days_global": nil, "input_format": float64(3)}},
+			BatchArguments{Extra: map[string]any{"cache_days_private": raw(`"seven"`), "cache_days_global": raw(`null`), "input_format": raw(`3`)}},
 			`{"cache_days_global":null,"cache_days_private":"seven","input_format":3}`},
+		{"null booleans kept in Extra", `{"save_to_cache":null,"usa_status":null}`,
+			BatchArguments{Extra: map[string]any{"save_to_cache": raw(`null`), "usa_status": raw(`null`)}}, ""},
+		{"empty formats kept in Extra", `{"input_format":"","output_format":""}`,
+			BatchArguments{Extra: map[string]any{"input_format": raw(`""`), "output_format": raw(`""`)}}, ""},
 		{"nested extra", `{"opts":{"a":[1,"x",null]},"usa_status":"YES"}`,
-			BatchArguments{USAStatus: btPtr(true), Extra: map[string]any{"opts": map[string]any{"a": []any{float64(1), "x", nil}}}}, ""},
+			BatchArguments{USAStatus: btPtr(true), Extra: map[string]any{"opts": raw(`{"a":[1,"x",null]}`)}}, ""},
+		{"issue 9: big numbers, empty format, numeric string", `{"legacy_id":9007199254740993,"big":12345678901234567890,"input_format":"","cache_days_private":"7"}`,
+			BatchArguments{CacheDaysPrivate: btPtr(7), Extra: map[string]any{"legacy_id": raw(`9007199254740993`), "big": raw(`12345678901234567890`), "input_format": raw(`""`)}},
+			`{"big":12345678901234567890,"cache_days_private":"7","input_format":"","legacy_id":9007199254740993}`},
 		{"empty", `{}`, BatchArguments{}, ""},
 	}
 	for _, tt := range tests {
@@ -444,8 +454,8 @@ func TestBatchArgumentsJSON(t *testing.T) {
 			if err := json.Unmarshal([]byte(tt.in), &a); err != nil {
 				t.Fatalf("Unmarshal: %v", err)
 			}
-			if !reflect.DeepEqual(a, tt.want) {
-				t.Errorf("decoded\n %#v\nwant\n %#v", a, tt.want)
+			if got := btExported(a); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("decoded\n %#v\nwant\n %#v", got, tt.want)
 			}
 			out, err := json.Marshal(a)
 			if err != nil {
@@ -458,8 +468,11 @@ func TestBatchArgumentsJSON(t *testing.T) {
 			if string(out) != want {
 				t.Errorf("re-encoded\n %s\nwant\n %s", out, want)
 			}
+			if err := btSameJSON([]byte(tt.in), out); err != nil {
+				t.Errorf("round trip changed the JSON: %v", err)
+			}
 			var back BatchArguments
-			if err := json.Unmarshal(out, &back); err != nil || !reflect.DeepEqual(back, a) {
+			if err := json.Unmarshal(out, &back); err != nil || !reflect.DeepEqual(btExported(back), btExported(a)) {
 				t.Errorf("second round trip = %#v, %v; want %#v", back, err, a)
 			}
 		})
@@ -470,6 +483,69 @@ func TestBatchArgumentsJSON(t *testing.T) {
 			t.Errorf("Unmarshal(%s) = nil error", bad)
 		}
 	}
+}
+
+// TestBatchArgumentsChangedFieldsUseTheSDKForm: a typed field the caller
+// changes after decoding is sent in the SDK's form; the ones left alone keep
+// the service's.
+func TestBatchArgumentsChangedFieldsUseTheSDKForm(t *testing.T) {
+	t.Parallel()
+	var a BatchArguments
+	in := `{"cache_days_global":"3","cache_days_private":"7","input_format":"GBR","save_to_cache":true,"usa_status":"yes"}`
+	if err := json.Unmarshal([]byte(in), &a); err != nil {
+		t.Fatal(err)
+	}
+	a.CacheDaysPrivate = btPtr(8)
+	a.SaveToCache = btPtr(false)
+	a.USAStatus = nil
+	a.InputFormat = "USA"
+	a.OutputFormat = "E164"
+	out, err := json.Marshal(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"cache_days_global":"3","cache_days_private":8,"input_format":"USA","output_format":"E164","save_to_cache":"NO"}`
+	if string(out) != want {
+		t.Errorf("encoded\n %s\nwant\n %s", out, want)
+	}
+	// Setting a field back to the value it was read as restores the form.
+	a.CacheDaysPrivate = btPtr(7)
+	if out, _ := json.Marshal(a); !strings.Contains(string(out), `"cache_days_private":"7"`) {
+		t.Errorf("encoded %s, want the service's \"7\" back", out)
+	}
+}
+
+// btExported is a's exported fields, without what UnmarshalJSON remembers of
+// the wire.
+func btExported(a BatchArguments) BatchArguments {
+	return BatchArguments{CacheDaysPrivate: a.CacheDaysPrivate, CacheDaysGlobal: a.CacheDaysGlobal, SaveToCache: a.SaveToCache,
+		InputFormat: a.InputFormat, OutputFormat: a.OutputFormat, GetPortedDate: a.GetPortedDate,
+		GetLandlineStatus: a.GetLandlineStatus, USAStatus: a.USAStatus, Extra: a.Extra}
+}
+
+// btSameJSON reports how two JSON texts differ in meaning: keys, value types
+// and exact number literals (read with UseNumber, duplicate keys last-wins
+// as encoding/json reads them).
+func btSameJSON(a, b []byte) error {
+	decode := func(data []byte) (any, error) {
+		d := json.NewDecoder(bytes.NewReader(data))
+		d.UseNumber()
+		var v any
+		err := d.Decode(&v)
+		return v, err
+	}
+	va, err := decode(a)
+	if err != nil {
+		return fmt.Errorf("first: %w", err)
+	}
+	vb, err := decode(b)
+	if err != nil {
+		return fmt.Errorf("second: %w", err)
+	}
+	if !reflect.DeepEqual(va, vb) {
+		return fmt.Errorf("%s\n and\n %s differ:\n %#v\n %#v", a, b, va, vb)
+	}
+	return nil
 }
 
 func TestBatchArgumentsValidate(t *testing.T) {
@@ -534,11 +610,11 @@ func TestBatchUnmarshal(t *testing.T) {
 		want *Batch // nil means an error
 	}{
 		{"contract example", btFile(t, "batch_contract_example.json"), &Batch{ID: "232", Filename: "batch1.txt", NumColumns: 1, OwnerName: "1",
-			Type: BatchTypeHLRLookup, Arguments: BatchArguments{Extra: map[string]any{"savetoshared": "on", "inputformat": "auto", "cache_days": float64(0)}},
+			Type: BatchTypeHLRLookup, Arguments: BatchArguments{Extra: map[string]any{"savetoshared": json.RawMessage(`"on"`), "inputformat": json.RawMessage(`"auto"`), "cache_days": json.RawMessage(`0`)}},
 			CreationDate: time.Date(2022, 6, 9, 11, 6, 16, 0, time.UTC), NumItems: 12, NumComplete: 12, Status: StatusComplete}},
 		{"HLR_V2 batch", btFile(t, "batch_get.json"), &Batch{ID: "42", Filename: "customers.csv", NumColumns: 3, OwnerName: "1077", Type: BatchTypeHLRV2,
 			Arguments: BatchArguments{CacheDaysPrivate: btPtr(7), CacheDaysGlobal: btPtr(30), SaveToCache: btPtr(true), InputFormat: "GBR", OutputFormat: "PLUS_E164",
-				GetPortedDate: btPtr(false), GetLandlineStatus: btPtr(true), USAStatus: btPtr(false), Extra: map[string]any{"priority": "low"}},
+				GetPortedDate: btPtr(false), GetLandlineStatus: btPtr(true), USAStatus: btPtr(false), Extra: map[string]any{"priority": json.RawMessage(`"low"`)}},
 			ScheduledStart: &sched, CreationDate: time.Date(2026, 3, 14, 15, 9, 26, 535e6, time.UTC), NumItems: 1000, NumComplete: 250, Status: StatusProcessing}},
 		{"loose: numbers, strings, nulls, unknown enums", btFile(t, "batch_loose.json"), &Batch{ID: "232", NumColumns: 2, OwnerName: "17", Type: "HLR_V3_BETA",
 			CreationDate: time.Date(2022, 6, 9, 9, 6, 16, 123e6, time.UTC), NumItems: 12, NumComplete: 6, Status: "QUEUED"}},
@@ -1057,9 +1133,7 @@ func TestListBatchesEnvelope(t *testing.T) {
 		ids                  []BatchID
 	}{
 		{"numbers as strings, null batch", btFile(t, "batch_list_loose.json"), 3, 0, 10, []BatchID{"7", "8"}},
-		{"null batches", `{"total":0,"offset":0,"limit":10,"batches":null}`, 0, 0, 10, nil},
-		{"no batches key", `{"total":"0"}`, 0, 0, 0, nil},
-		{"empty object", `{}`, 0, 0, 0, nil},
+		{"empty page", `{"total":0,"offset":0,"limit":10,"batches":[]}`, 0, 0, 10, nil},
 		{"unknown keys", `{"total":1,"batches":[{"id":"9"}],"next":"/batches/?offset=1"}`, 1, 0, 0, []BatchID{"9"}},
 	}
 	for _, tt := range tests {
@@ -1080,7 +1154,9 @@ func TestListBatchesEnvelope(t *testing.T) {
 			}
 		})
 	}
-	for _, bad := range []string{`[]`, `{"total":"many"}`, `{"batches":{}}`, `<html></html>`} {
+	// A page must carry its batches array (issue 9, item 5).
+	for _, bad := range []string{`[]`, `{"total":"many"}`, `{"batches":{}}`, `<html></html>`,
+		`{"total":0,"offset":0,"limit":10,"batches":null}`, `{"total":"0"}`, `{}`, `{"total":1,"batches":[{"status":"COMPLETE"}]}`} {
 		c, mt := btClient(t)
 		mt.RegisterResponder(http.MethodGet, btRoot, btJSON(200, bad))
 		if _, err := c.ListBatches(t.Context(), nil); !errors.Is(err, ErrUnexpectedResponse) {
@@ -1336,6 +1412,44 @@ func TestScheduleBatchRefusesBadTimes(t *testing.T) {
 			t.Parallel()
 			c, mt := btClient(t)
 			btWantInput(t, c.ScheduleBatch(t.Context(), "42", tt.start), mt, append([]string{"schedule batch"}, tt.want...)...)
+		})
+	}
+}
+
+// TestScheduleBatchGraceBoundary: a start up to a minute before now is sent
+// as given; one a nanosecond earlier is refused, and the message says the
+// rule. The bubble's clock stands still, so the boundary is exact.
+func TestScheduleBatchGraceBoundary(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name   string
+		before time.Duration
+		body   string // "" means refused
+	}{
+		{"now", 0, `{"scheduledStart":"2000-01-01T00:00:00Z"}`},
+		{"59s ago", 59 * time.Second, `{"scheduledStart":"1999-12-31T23:59:01Z"}`},
+		{"exactly a minute ago", time.Minute, `{"scheduledStart":"1999-12-31T23:59:00Z"}`},
+		{"a minute and a nanosecond ago", time.Minute + time.Nanosecond, ""},
+		{"61s ago", 61 * time.Second, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			synctest.Test(t, func(t *testing.T) {
+				c, mt := btClient(t)
+				var rec btRecorder
+				mt.RegisterResponder(http.MethodPut, btOneCmd, rec.wrap(btJSON(200, `{"id":"42"}`)))
+				err := c.ScheduleBatch(t.Context(), "42", time.Now().Add(-tt.before))
+				if tt.body == "" {
+					btWantInput(t, err, mt, "schedule batch", "start time", "more than a minute before now", "StartBatch")
+					return
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				if calls := rec.all(); len(calls) != 1 || calls[0].Body != tt.body {
+					t.Errorf("sent %+v, want one PUT with %s", calls, tt.body)
+				}
+			})
 		})
 	}
 }
@@ -1713,7 +1827,7 @@ func TestArgumentsReadBackPassThrough(t *testing.T) {
 	if err := json.Unmarshal([]byte(`{"save_to_cache":"PRIVATE","cache_days_global":3}`), &a); err != nil {
 		t.Fatal(err)
 	}
-	if a.SaveToCache != nil || a.Extra["save_to_cache"] != "PRIVATE" {
+	if v, _ := a.Extra["save_to_cache"].(json.RawMessage); a.SaveToCache != nil || string(v) != `"PRIVATE"` {
 		t.Fatalf("decoded %+v", a)
 	}
 	if err := a.Validate(); err != nil {
@@ -1762,6 +1876,12 @@ func TestKnownKeysInExtraAreStillChecked(t *testing.T) {
 		{map[string]any{"output_format": "PLUS_E164"}, true},
 		{map[string]any{"save_to_cache": "PRIVATE"}, true},
 		{map[string]any{"usa_status": true}, true},
+		// As UnmarshalJSON keeps them: raw JSON.
+		{map[string]any{"input_format": json.RawMessage(`""`)}, true},
+		{map[string]any{"cache_days_private": json.RawMessage(`"7"`)}, true},
+		{map[string]any{"cache_days_private": json.RawMessage(`31`)}, false},
+		{map[string]any{"output_format": json.RawMessage(`"e164"`)}, false},
+		{map[string]any{"cache_days_global": json.RawMessage(`{`)}, false},
 	}
 	for _, tt := range tests {
 		err := (&BatchArguments{Extra: tt.extra}).Validate()

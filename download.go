@@ -15,7 +15,11 @@ import (
 	"syscall"
 )
 
-// Format is the format of a results download.
+// Format is the format of a results download. FormatCSV is the service's
+// default and sends no selector. FormatJSON adds the query format=json, which
+// is assumed: the vendor's page says JSON results exist, but the selector is
+// not on it (its code samples are lost). If the service does not take that
+// selector, a FormatJSON download may get CSV or an error instead.
 type Format string
 
 // The results formats. The zero value "" means FormatCSV.
@@ -41,9 +45,13 @@ func (f Format) query(op string) (url.Values, error) {
 const downloadBufferSize = 256 << 10
 
 // Download fetches the results of a batch with GET /batches/{id}/results
-// (CSV; FormatJSON adds format=json) and returns the body as a stream,
-// which the caller must close. Results of a large batch can be large: the
-// body is not read ahead.
+// (CSV; FormatJSON adds format=json, the assumed selector: see Format) and
+// returns the body as a stream, which the caller must close. Results of a
+// large batch can be large: the body is not read ahead.
+//
+// Only a 200 answer with a body is results: a 204, a 205, a 206 (part of the
+// results), any other 2xx, or an empty body is an error matching
+// ErrUnexpectedResponse. Even a batch without rows has a CSV header line.
 //
 // If the body ends early (fewer bytes than its Content-Length, or a cut
 // chunked stream), reading returns an error matching ErrUnexpectedResponse
@@ -70,6 +78,10 @@ func (c *Client) download(ctx context.Context, op string, id BatchID, f Format) 
 	if err != nil {
 		return nil, err
 	}
+	if err := checkResultsAnswer(resp); err != nil {
+		drainClose(resp.Body)
+		return nil, fmt.Errorf("hlrlookup: %s: GET %s: %w: %s", op, c.baseURL.Path+path, ErrUnexpectedResponse, err)
+	}
 	if ct := resp.Header.Get("Content-Type"); isHTML(ct) {
 		// A maintenance page or a proxy's login page is not results: never
 		// save or decode it as such.
@@ -84,6 +96,28 @@ func (c *Client) download(ctx context.Context, op string, id BatchID, f Format) 
 		secret: c.secret,
 	}, nil
 }
+
+// checkResultsAnswer is what a successful results download must carry:
+// status 200 (a 204 or 205 has no results; a 206 is only part of them and is
+// never taken for the whole), and a body: an empty one is no results file,
+// since even a batch without rows has a CSV header or a JSON array. A body
+// of unknown length that turns out empty is caught by resultsBody.
+func checkResultsAnswer(resp *http.Response) error {
+	if resp.StatusCode != http.StatusOK {
+		what := "not the results"
+		if resp.StatusCode == http.StatusPartialContent {
+			what = "only part of the results"
+		}
+		return fmt.Errorf("status %d (%s), %s; want 200 with the whole results", resp.StatusCode, http.StatusText(resp.StatusCode), what)
+	}
+	if resp.ContentLength == 0 {
+		return errEmptyResults
+	}
+	return nil
+}
+
+// errEmptyResults is a results answer with no body.
+var errEmptyResults = errors.New("the results body is empty")
 
 // isHTML reports whether a Content-Type names a web page.
 func isHTML(contentType string) bool {
@@ -113,6 +147,9 @@ func (b *resultsBody) Read(p []byte) (int, error) {
 	case err == io.EOF:
 		if b.want > 0 && b.n < b.want {
 			err = &cutBodyError{msg: fmt.Sprintf("%s: the results ended after %d of %d bytes", b.where, b.n, b.want)}
+		}
+		if b.n == 0 && b.want <= 0 {
+			err = fmt.Errorf("%s: %w: %w", b.where, ErrUnexpectedResponse, errEmptyResults)
 		}
 	case b.ctx.Err() != nil:
 		err = &cutBodyError{msg: fmt.Sprintf("%s: stopped after %d bytes", b.where, b.n), cause: b.ctx.Err(), cancelled: true}
@@ -152,10 +189,12 @@ func (e *cutBodyError) Unwrap() []error {
 	return errs
 }
 
-// DownloadTo streams the results of a batch (GET /batches/{id}/results) into
-// w and returns the number of bytes written. It fails if the body ends before
-// its Content-Length, or if w fails. On failure w may hold part of the
-// results; use DownloadFile to get all or nothing.
+// DownloadTo streams the results of a batch (GET /batches/{id}/results;
+// format=json for FormatJSON, the assumed selector: see Format) into w and
+// returns the number of bytes written. It fails on an answer that is not
+// results (see Download), if the body ends before its Content-Length, or if
+// w fails. On failure w may hold part of the results; use DownloadFile to get
+// all or nothing.
 func (c *Client) DownloadTo(ctx context.Context, id BatchID, f Format, w io.Writer) (int64, error) {
 	const op = "download results"
 	if w == nil {
@@ -183,7 +222,9 @@ func copyResults(body *resultsBody, w io.Writer) (int64, error) {
 	return n, nil
 }
 
-// DownloadFile saves the results of a batch (GET /batches/{id}/results) to
+// DownloadFile saves the results of a batch (GET /batches/{id}/results;
+// format=json for FormatJSON, the assumed selector: see Format; only a 200
+// answer with a body is results, see Download) to the file at
 // path and returns the number of bytes written. The file appears under path
 // only once the whole body arrived and was written and synced: it is written
 // to a temporary file beside path (".<name>.partial-*") and renamed. On any
@@ -276,10 +317,12 @@ func syncDir(dir string) {
 	_ = d.Close()
 }
 
-// Results downloads the results of a batch as CSV (GET /batches/{id}/results)
-// and yields one *Result per row, streaming: the body is closed when the loop
-// ends or breaks. A failure (of the request, or a cut or malformed body) is
-// yielded once as (nil, err) and ends the sequence.
+// Results downloads the results of a batch as CSV (GET /batches/{id}/results,
+// the service's default format: no selector is sent) and yields one *Result
+// per row, streaming: the body is closed when the loop ends or breaks. A
+// failure (of the request, an answer that is not results as at Download, or
+// a cut or malformed body) is yielded once as (nil, err) and ends the
+// sequence.
 func (c *Client) Results(ctx context.Context, id BatchID) iter.Seq2[*Result, error] {
 	return func(yield func(*Result, error) bool) {
 		body, err := c.download(ctx, "results", id, FormatCSV)

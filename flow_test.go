@@ -3,6 +3,7 @@ package hlrlookup_test
 import (
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -725,5 +726,82 @@ func TestFlowUploadNumbersOverLimit(t *testing.T) {
 				t.Fatalf("fake stored %d numbers, want %d", st.Numbers, hlrlookup.MaxBodyNumbers/10)
 			}
 		})
+	}
+}
+
+// TestFlowArgumentsReusedUnchanged: batchArguments read back from the
+// service and reused for a new batch arrive as they were stored: big
+// numbers keep every digit, and the second batch reads back the same JSON
+// (issue 9, item 3).
+func TestFlowArgumentsReusedUnchanged(t *testing.T) {
+	t.Parallel()
+	srv := newFake(t)
+	c := srv.Client()
+	ctx := t.Context()
+	seven, yes := 7, true
+	args := &hlrlookup.BatchArguments{CacheDaysPrivate: &seven, USAStatus: &yes, Extra: map[string]any{
+		"legacy_id": json.RawMessage(`9007199254740993`), "big": json.RawMessage(`12345678901234567890`), "ratio": json.RawMessage(`1.50`),
+	}}
+	first, err := c.CreateBatch(ctx, hlrlookup.NewBatch{Filename: "a.csv", Arguments: args})
+	if err != nil {
+		t.Fatal(err)
+	}
+	readA, err := c.GetBatch(ctx, first.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reused := readA.Arguments
+	second, err := c.CreateBatch(ctx, hlrlookup.NewBatch{Filename: "b.csv", Arguments: &reused})
+	if err != nil {
+		t.Fatal(err)
+	}
+	readB, err := c.GetBatch(ctx, second.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := json.Marshal(readA.Arguments)
+	b, _ := json.Marshal(readB.Arguments)
+	want := `{"big":12345678901234567890,"cache_days_private":7,"legacy_id":9007199254740993,"ratio":1.50,"usa_status":"YES"}`
+	if string(a) != want || string(b) != want {
+		t.Errorf("arguments read back\n %s\n %s\nwant\n %s", a, b, want)
+	}
+}
+
+// TestFlowUploadFromAPipe: numbers written into a pipe reach the fake once,
+// whole (issue 9, item 13).
+func TestFlowUploadFromAPipe(t *testing.T) {
+	t.Parallel()
+	srv := newFake(t)
+	c := srv.Client()
+	ctx := t.Context()
+	b, err := c.CreateBatch(ctx, hlrlookup.NewBatch{Filename: "stdin.csv"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := "447700900001\n447700900002\n447700900003\n"
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	go func() {
+		_, _ = io.WriteString(w, data)
+		_ = w.Close()
+	}()
+	if err := c.Upload(ctx, b.ID, r, int64(len(data)), nil); err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.GetBatch(ctx, b.ID)
+	if err != nil || got.NumItems != 3 {
+		t.Fatalf("batch after the upload: %+v, %v; want 3 numbers", got, err)
+	}
+	posts := 0
+	for _, req := range srv.Requests() {
+		if req.Method == http.MethodPost && strings.HasSuffix(req.Path, "/source") {
+			posts++
+		}
+	}
+	if posts != 1 {
+		t.Errorf("%d uploads, want 1", posts)
 	}
 }

@@ -147,7 +147,8 @@ func (o *UploadOptions) orDefault() UploadOptions {
 // size as Content-Length; the file is never held in memory. opts may be nil.
 //
 // Only a regular, non-empty, readable file is accepted; anything else is
-// refused before a request is made. A batch takes data once: if the batch
+// refused before a request is made (to send a pipe or a device, open it and
+// use Upload). Any 2xx answer, with or without a body, is success. A batch takes data once: if the batch
 // already has data the error matches ErrBatchHasData.
 //
 // If the connection fails after the file was sent, UploadFile asks the batch
@@ -203,12 +204,16 @@ func (c *Client) UploadFile(ctx context.Context, id BatchID, path string, opts *
 // POST /batches/{id}/source (Content-Type text/csv, Content-Length size),
 // streaming them. opts may be nil.
 //
-// If r is an io.ReaderAt (an *os.File, a *bytes.Reader, …) the body is read
-// with ReadAt from r's current offset (when r is also an io.Seeker; else from
-// offset 0), so it can be sent again after a failure; r's offset is not
-// moved. Any other reader can be read only once, so it gets a single attempt:
-// no retry on 429 or 503, and no re-send after a dropped connection (the
-// error then says whether the data was stored).
+// If r is an io.ReaderAt that can say where it stands (a regular *os.File, a
+// *bytes.Reader, …) the body is read with ReadAt from r's current offset
+// (when r is also an io.Seeker; else from offset 0), so it can be sent again
+// after a failure; r's offset is not moved. Any other reader is read only
+// once, from where it stands, and gets a single attempt: no retry on 429 or
+// 503, and no re-send after a dropped connection (the error then says
+// whether the data was stored). That includes an *os.File that is not a
+// regular file (a pipe such as os.Stdin, a socket, a device), a regular
+// file whose size from its offset is less than size (one still growing, or a
+// /proc file), and a reader whose Seek fails.
 //
 // If r ends before size bytes, Upload fails. Bytes beyond size are not read.
 // Failures whose outcome is unknown are resolved as described at UploadFile.
@@ -233,22 +238,50 @@ func (c *Client) Upload(ctx context.Context, id BatchID, r io.Reader, size int64
 		return inputError(op, "size", size, "must be positive: the number of bytes to upload")
 	}
 	src := &uploadSource{size: size, progress: o.OnProgress}
-	if ra, ok := r.(io.ReaderAt); ok {
-		var off int64
-		if s, ok := r.(io.Seeker); ok {
-			var err error
-			if off, err = s.Seek(0, io.SeekCurrent); err != nil {
-				return fmt.Errorf("hlrlookup: %s: finding the reader's offset: %w", op, err)
-			}
-		}
+	if open := replayableSection(r, size); open != nil {
 		src.replayable = true
-		src.open = func() (io.Reader, error) { return io.NewSectionReader(ra, off, size), nil }
+		src.open = open
 	} else {
 		// Called once to probe the body and once for the single attempt; only
 		// the attempt reads.
 		src.open = func() (io.Reader, error) { return r, nil }
 	}
 	return c.uploadOnce(ctx, op, id, src, o.Column)
+}
+
+// replayableSection gives a factory of readers of the size bytes from r's
+// offset when r can be read there again (ReadAt at a known offset), or nil
+// when r must be read once as a stream: an *os.File that is not a regular
+// file (ReadAt and Seek of a pipe or a socket fail; a device need not give
+// the same bytes twice), a regular file whose size from its offset is less
+// than size (it may be growing, or be generated as /proc files are), and a
+// reader whose Seek fails.
+func replayableSection(r io.Reader, size int64) func() (io.Reader, error) {
+	ra, ok := r.(io.ReaderAt)
+	if !ok {
+		return nil
+	}
+	var fileSize int64 = -1
+	if f, isFile := r.(*os.File); isFile {
+		fi, err := f.Stat()
+		if err != nil || !fi.Mode().IsRegular() {
+			return nil
+		}
+		fileSize = fi.Size()
+	}
+	var off int64
+	if s, ok := r.(io.Seeker); ok {
+		var err error
+		if off, err = s.Seek(0, io.SeekCurrent); err != nil {
+			return nil // where it stands is unknown: read it as a stream
+		}
+	}
+	if fileSize >= 0 && size > fileSize-off {
+		// Stat does not vouch for the bytes (a file still growing, or one
+		// of /proc whose size reads 0): read what comes, once.
+		return nil
+	}
+	return func() (io.Reader, error) { return io.NewSectionReader(ra, off, size), nil }
 }
 
 // UploadNumbers uploads telephone numbers as the batch's data with
@@ -333,7 +366,7 @@ func checkRegular(op, path string, fi fs.FileInfo) error {
 	default:
 		what = "is not a regular file"
 	}
-	return inputError(op, "path", path, what+"; only a regular file can be uploaded")
+	return inputError(op, "path", path, what+"; only a regular file can be uploaded (to send a stream once, open it and use Upload)")
 }
 
 // fileError reports a file that cannot be used, as an *InputError that also

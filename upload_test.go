@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -847,4 +848,179 @@ func TestUploadCancelledContext(t *testing.T) {
 	if n := mt.GetTotalCallCount(); n != 0 {
 		t.Errorf("%d HTTP calls, want 0", n)
 	}
+}
+
+// TestUploadStreamsOfFiles: an *os.File that cannot be read at an offset
+// again (a pipe, a socket, a device) is sent once as a stream, like a plain
+// io.Reader: no "illegal seek", and no second attempt after a 503. Issue 9,
+// item 13.
+func TestUploadStreamsOfFiles(t *testing.T) {
+	t.Parallel()
+	data := []byte("447790606023\n447790606024\n")
+	pipe := func(t *testing.T) *os.File {
+		r, w, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { r.Close() })
+		go func() {
+			_, _ = w.Write(data)
+			_ = w.Close()
+		}()
+		return r
+	}
+	socket := func(t *testing.T) *os.File {
+		dir, err := os.MkdirTemp("", "up") // a short path: socket names are limited
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { os.RemoveAll(dir) })
+		ln, err := net.Listen("unix", filepath.Join(dir, "s"))
+		if err != nil {
+			t.Skipf("no unix sockets here: %v", err)
+		}
+		t.Cleanup(func() { ln.Close() })
+		go func() {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			_, _ = conn.Write(data)
+			_ = conn.Close()
+		}()
+		conn, err := net.Dial("unix", ln.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { conn.Close() })
+		f, err := conn.(*net.UnixConn).File()
+		if err != nil {
+			t.Skipf("no file of a socket here: %v", err)
+		}
+		t.Cleanup(func() { f.Close() })
+		return f
+	}
+	device := func(t *testing.T) *os.File {
+		f, err := os.Open("/dev/zero")
+		if err != nil {
+			t.Skipf("no /dev/zero here: %v", err)
+		}
+		t.Cleanup(func() { f.Close() })
+		return f
+	}
+	tests := []struct {
+		name string
+		open func(t *testing.T) *os.File
+		want []byte
+	}{
+		{"os.Pipe", pipe, data},
+		{"unix socket", socket, data},
+		{"character device", device, make([]byte, len(data))},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name+" is sent", func(t *testing.T) {
+			t.Parallel()
+			mt := ioNewMock(t)
+			rec := newIORecorder(t, okResponder())
+			mt.RegisterResponder(http.MethodPost, ioSourceURL, rec.responder)
+			c := ioClient(t, mt, 3)
+			if err := c.Upload(t.Context(), "42", tt.open(t), int64(len(data)), nil); err != nil {
+				t.Fatal(err)
+			}
+			wantCalls(t, mt, map[string]int{"POST " + ioSourceURL: 1})
+			if r := rec.all()[0]; !bytes.Equal(r.Body, tt.want) || r.ContentLength != int64(len(data)) {
+				t.Errorf("sent %q (CL %d), want %q", r.Body, r.ContentLength, tt.want)
+			}
+		})
+		t.Run(tt.name+" gets one attempt", func(t *testing.T) {
+			t.Parallel()
+			synctest.Test(t, func(t *testing.T) {
+				mt := ioNewMock(t)
+				rec := newIORecorder(t, httpmock.NewStringResponder(http.StatusServiceUnavailable, "busy"), okResponder())
+				mt.RegisterResponder(http.MethodPost, ioSourceURL, rec.responder)
+				c := ioClient(t, mt, 3)
+				err := c.Upload(t.Context(), "42", tt.open(t), int64(len(data)), nil)
+				if !errors.Is(err, hlrlookup.ErrServer) {
+					t.Fatalf("error %v, want ErrServer from the one attempt", err)
+				}
+				noLeak(t, err)
+				wantCalls(t, mt, map[string]int{"POST " + ioSourceURL: 1})
+			})
+		})
+	}
+}
+
+// TestUploadRegularFileShorterThanSize: a regular *os.File whose size from
+// its offset is less than size (Stat does not vouch for the bytes: a growing
+// file, a /proc file of size 0) is read once as a stream; one that holds
+// enough is sent from its offset and replayed after a 503.
+func TestUploadRegularFileShorterThanSize(t *testing.T) {
+	t.Parallel()
+	data := []byte("447790606023\n447790606024\n") // 26 bytes
+	path := filepath.Join(t.TempDir(), "n.csv")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	open := func(t *testing.T, path string, off int64) *os.File {
+		f, err := os.Open(path)
+		if err != nil {
+			t.Skipf("cannot open %s: %v", path, err)
+		}
+		t.Cleanup(func() { f.Close() })
+		if _, err := f.Seek(off, io.SeekStart); err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	t.Run("truly short: one attempt, a clear error", func(t *testing.T) {
+		t.Parallel()
+		mt := ioNewMock(t)
+		rec := newIORecorder(t, okResponder())
+		mt.RegisterResponder(http.MethodPost, ioSourceURL, rec.responder)
+		c := ioClient(t, mt, 3)
+		err := c.Upload(t.Context(), "42", open(t, path, 13), 14, nil)
+		if !errors.Is(err, io.ErrUnexpectedEOF) || !strings.Contains(err.Error(), "13 of 14 bytes") {
+			t.Fatalf("error %v, want io.ErrUnexpectedEOF and the byte counts", err)
+		}
+		wantCalls(t, mt, map[string]int{"POST " + ioSourceURL: 1})
+	})
+	t.Run("a /proc file of size 0 is a stream", func(t *testing.T) {
+		t.Parallel()
+		f := open(t, "/proc/self/status", 0)
+		if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() || fi.Size() != 0 {
+			t.Skipf("/proc/self/status is not a regular file of size 0 here")
+		}
+		synctest.Test(t, func(t *testing.T) {
+			mt := ioNewMock(t)
+			rec := newIORecorder(t, httpmock.NewStringResponder(http.StatusServiceUnavailable, "busy"), okResponder())
+			mt.RegisterResponder(http.MethodPost, ioSourceURL, rec.responder)
+			c := ioClient(t, mt, 3)
+			err := c.Upload(t.Context(), "42", f, 16, nil)
+			if !errors.Is(err, hlrlookup.ErrServer) {
+				t.Fatalf("error %v, want ErrServer from the one attempt", err)
+			}
+			wantCalls(t, mt, map[string]int{"POST " + ioSourceURL: 1})
+			if r := rec.all()[0]; r.ContentLength != 16 || !bytes.HasPrefix(r.Body, []byte("Name:")) {
+				t.Errorf("sent %q (CL %d)", r.Body, r.ContentLength)
+			}
+		})
+	})
+	t.Run("exactly enough, replayed", func(t *testing.T) {
+		t.Parallel()
+		synctest.Test(t, func(t *testing.T) {
+			mt := ioNewMock(t)
+			rec := newIORecorder(t, httpmock.NewStringResponder(http.StatusServiceUnavailable, "busy"), okResponder())
+			mt.RegisterResponder(http.MethodPost, ioSourceURL, rec.responder)
+			c := ioClient(t, mt, 3)
+			if err := c.Upload(t.Context(), "42", open(t, path, 13), 13, nil); err != nil {
+				t.Fatal(err)
+			}
+			wantCalls(t, mt, map[string]int{"POST " + ioSourceURL: 2})
+			for i, r := range rec.all() {
+				if !bytes.Equal(r.Body, data[13:]) {
+					t.Errorf("attempt %d sent %q, want %q", i+1, r.Body, data[13:])
+				}
+			}
+		})
+	})
 }
