@@ -8,6 +8,8 @@ import (
 	"os"
 	"strings"
 
+	"golang.org/x/term"
+
 	"github.com/seed682fd871/hlrlookup"
 )
 
@@ -43,14 +45,14 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	return a.main(ctx, args)
 }
 
-// isTerminal reports whether v is a file open on a terminal.
+// isTerminal reports whether v is a file open on a terminal. A character
+// device is not enough: /dev/null is one, and nobody answers a prompt there.
 func isTerminal(v any) bool {
 	f, ok := v.(*os.File)
-	if !ok {
+	if !ok || f == nil {
 		return false
 	}
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+	return term.IsTerminal(int(f.Fd()))
 }
 
 // main dispatches to a command and turns its error into a message and an

@@ -46,7 +46,7 @@ func (a *app) uploadFile(ctx context.Context, client *hlrlookup.Client, id hlrlo
 // uploadStdin reads numbers from standard input and uploads them in the
 // request body, or spools them to a temporary file when they do not fit.
 func (a *app) uploadStdin(ctx context.Context, client *hlrlookup.Client, id hlrlookup.BatchID, column hlrlookup.Column) error {
-	sc := bufio.NewScanner(a.stdin)
+	sc := bufio.NewScanner(a.interruptible(ctx))
 	sc.Buffer(make([]byte, 64<<10), 8<<20)
 	var (
 		lines []string // raw, non-blank
