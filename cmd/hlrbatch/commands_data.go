@@ -130,7 +130,9 @@ func cmdDownload(ctx context.Context, a *app, c *command, args []string) error {
 		_, err := client.DownloadTo(ctx, b.ID, f, a.stdout)
 		return err
 	}
+	release := guard.hold(nil) // DownloadFile removes its temporary file when ctx ends
 	n, err := client.DownloadFile(ctx, b.ID, f, *out)
+	release()
 	if err != nil {
 		return err
 	}

@@ -63,7 +63,9 @@ func cmdDemo(ctx context.Context, a *app, c *command, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
+	removeDir := func() { _ = os.RemoveAll(dir) }
+	defer guard.hold(removeDir)()
+	defer removeDir()
 	sample := filepath.Join(dir, "demo_numbers.csv")
 	if err := os.WriteFile(sample, demoNumbers, 0o600); err != nil {
 		return err

@@ -130,7 +130,9 @@ func (a *app) runBatch(ctx context.Context, client *hlrlookup.Client, p runParam
 	}
 	var s *summary
 	if p.out != "" {
+		release := guard.hold(nil) // DownloadFile removes its temporary file when ctx ends
 		n, err := client.DownloadFile(ctx, id, p.format, p.out)
+		release()
 		if err != nil {
 			return err
 		}

@@ -87,7 +87,11 @@ func (a *app) uploadStdin(ctx context.Context, client *hlrlookup.Client, id hlrl
 	if err != nil {
 		return fmt.Errorf("spool standard input: %w", err)
 	}
-	defer os.RemoveAll(dir)
+	// The spool holds the user's numbers: gone on every return, and on a
+	// second Ctrl-C too.
+	removeSpool := func() { _ = os.RemoveAll(dir) }
+	defer guard.hold(removeSpool)()
+	defer removeSpool()
 	path := filepath.Join(dir, "stdin.csv")
 	f, err := os.Create(path)
 	if err != nil {

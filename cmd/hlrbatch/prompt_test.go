@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
@@ -129,4 +130,40 @@ func TestNotATerminal(t *testing.T) {
 	if _, ok := f.srv.Batch(id); !ok {
 		t.Error("the batch was deleted")
 	}
+}
+
+// TestExitGuard: the exit of a second Ctrl-C runs the registered cleanups,
+// waits for work that cleans up after itself, and gives up after the grace.
+func TestExitGuard(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		g := &exitGuard{holds: map[int]*exitHold{}}
+		if g.cleanUp(time.Second) {
+			t.Error("cleanUp reports work when there is none")
+		}
+		removed := false
+		releaseSpool := g.hold(func() { removed = true })
+		releaseDownload := g.hold(nil)
+		go func() {
+			time.Sleep(2 * time.Second) // the download's own cleanup takes a while
+			releaseDownload()
+		}()
+		start := time.Now()
+		if !g.cleanUp(5 * time.Second) {
+			t.Error("cleanUp reports no work")
+		}
+		if d := time.Since(start); d != 2*time.Second || !removed {
+			t.Errorf("cleanUp returned after %v, spool removed %v; want 2s and true", d, removed)
+		}
+		releaseSpool()
+		releaseSpool() // twice is harmless
+
+		stuck := g.hold(nil)
+		defer stuck()
+		start = time.Now()
+		g.cleanUp(5 * time.Second)
+		if d := time.Since(start); d != 5*time.Second {
+			t.Errorf("cleanUp with stuck work returned after %v, want the 5s grace", d)
+		}
+	})
 }
