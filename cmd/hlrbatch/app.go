@@ -106,9 +106,7 @@ func (a *app) report(ctx context.Context, c *command, err error) int {
 		fmt.Fprintln(a.stderr, "interrupted")
 		return exitInterrupted
 	case errors.As(err, &usage):
-		// The flag package names flags with one dash; hlrbatch documents two.
-		msg := strings.Replace(usage.msg, "not defined: -", "not defined: --", 1)
-		fmt.Fprintf(a.stderr, "hlrbatch %s: %s\nRun 'hlrbatch %s --help' for usage.\n", c.name, msg, c.name)
+		fmt.Fprintf(a.stderr, "hlrbatch %s: %s\nRun 'hlrbatch %s --help' for usage.\n", c.name, usage.msg, c.name)
 		return exitUsage
 	case errors.Is(err, hlrlookup.ErrInvalidInput):
 		// The SDK refused an argument before sending anything: a usage error.

@@ -167,3 +167,28 @@ func TestExitGuard(t *testing.T) {
 		}
 	})
 }
+
+// TestFlagErrorsDoubleDash: every flag error names the flag as users type
+// it, with two dashes.
+func TestFlagErrorsDoubleDash(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"upload", "1001", "f.csv", "--column"}, "hlrbatch upload: flag needs an argument: --column\n"},
+		{[]string{"upload", "1001", "f.csv", "-column"}, "hlrbatch upload: flag needs an argument: --column\n"},
+		{[]string{"list", "--offset", "x"}, `hlrbatch list: invalid value "x" for flag --offset: parse error` + "\n"},
+		{[]string{"list", "--offset=-x"}, `hlrbatch list: invalid value "-x" for flag --offset: parse error` + "\n"},
+		{[]string{"delete", "1001", "--yes=maybe"}, `hlrbatch delete: invalid boolean value "maybe" for --yes: parse error` + "\n"},
+		{[]string{"wait", "1001", "--poll-interval", "soon"}, `hlrbatch wait: invalid value "soon" for flag --poll-interval: parse error` + "\n"},
+		{[]string{"list", "--nope"}, "hlrbatch list: flag provided but not defined: --nope\n"},
+		{[]string{"list", "-nope"}, "hlrbatch list: flag provided but not defined: --nope\n"},
+	} {
+		var stdout, stderr bytes.Buffer
+		code := run(context.Background(), tc.args, strings.NewReader(""), &stdout, &stderr, func(string) string { return "" })
+		if code != exitUsage || !strings.HasPrefix(stderr.String(), tc.want) {
+			t.Errorf("hlrbatch %q: exit %d, stderr %q; want 2 and %q", tc.args, code, stderr.String(), tc.want)
+		}
+	}
+}
