@@ -24,25 +24,56 @@ const (
 // they are terminals.
 type app struct {
 	stdin     io.Reader
-	stdout    io.Writer
-	stderr    io.Writer
+	stdout    io.Writer // text and JSON, control characters escaped
+	stderr    io.Writer // messages, control characters escaped
+	rawStdout io.Writer // results as downloaded; nil: stdout
+	rawStderr io.Writer // progress bars, which draw with escapes; nil: stderr
 	getenv    func(string) string
 	stdinTTY  bool // ask before deleting
+	stdoutTTY bool // results shown, not piped: escape them too
 	stderrTTY bool // draw progress bars
 }
 
 // run runs hlrbatch with args (without the program name) and returns the exit
 // code. main calls it with the process's streams; tests call it in-process.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
-	a := &app{
+	a := newApp(stdin, stdout, stderr, getenv)
+	code := a.main(ctx, args)
+	a.stdout.(*controlEscaper).flush()
+	a.stderr.(*controlEscaper).flush()
+	return code
+}
+
+// newApp returns the app of one run on these streams.
+func newApp(stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) *app {
+	return &app{
 		stdin:     stdin,
-		stdout:    stdout,
-		stderr:    stderr,
+		stdout:    &controlEscaper{w: stdout},
+		stderr:    &controlEscaper{w: stderr},
+		rawStdout: stdout,
+		rawStderr: stderr,
 		getenv:    getenv,
 		stdinTTY:  isTerminal(stdin),
+		stdoutTTY: isTerminal(stdout),
 		stderrTTY: isTerminal(stderr),
 	}
-	return a.main(ctx, args)
+}
+
+// resultsOut is where downloaded results go on standard output: as they
+// are into a pipe or file, with control characters escaped on a terminal.
+func (a *app) resultsOut() io.Writer {
+	if a.stdoutTTY || a.rawStdout == nil {
+		return a.stdout
+	}
+	return a.rawStdout
+}
+
+// progressOut is where progress bars draw: the terminal itself.
+func (a *app) progressOut() io.Writer {
+	if a.rawStderr == nil {
+		return a.stderr
+	}
+	return a.rawStderr
 }
 
 // isTerminal reports whether v is a file open on a terminal. A character

@@ -206,7 +206,7 @@ func cmdWait(ctx context.Context, a *app, c *command, args []string) error {
 // error. Interrupted, it says how to resume; the batch keeps running.
 func (a *app) waitBatch(ctx context.Context, client *hlrlookup.Client, id hlrlookup.BatchID, poll time.Duration) (*hlrlookup.Batch, error) {
 	fmt.Fprintf(a.stderr, "Waiting for batch %s (Ctrl-C stops waiting; the batch keeps running)\n", id)
-	bar := newProgress(a.stderr, a.stderrTTY, true, "batch "+string(id), items)
+	bar := newProgress(a.progressOut(), a.stderrTTY, true, "batch "+cell(string(id)), items)
 	warned := false
 	opts := &hlrlookup.WaitOptions{OnProgress: func(b *hlrlookup.Batch) {
 		if b.Status == hlrlookup.StatusPaused && !warned {

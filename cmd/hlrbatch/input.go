@@ -30,7 +30,7 @@ func (a *app) uploadInput(ctx context.Context, client *hlrlookup.Client, id hlrl
 
 // uploadFile uploads a file with a progress bar on a terminal.
 func (a *app) uploadFile(ctx context.Context, client *hlrlookup.Client, id hlrlookup.BatchID, path string, column hlrlookup.Column) error {
-	bar := newProgress(a.stderr, a.stderrTTY, false, "upload", bytesSize)
+	bar := newProgress(a.progressOut(), a.stderrTTY, false, "upload", bytesSize)
 	var size int64
 	err := client.UploadFile(ctx, id, path, &hlrlookup.UploadOptions{Column: column, OnProgress: func(sent, total int64) {
 		bar.update(sent, total)
