@@ -51,6 +51,9 @@ func cmdDemo(ctx context.Context, a *app, c *command, args []string) error {
 	if *poll <= 0 {
 		return usagef("--poll-interval must be positive")
 	}
+	if err := checkOut(*out); err != nil {
+		return err
+	}
 	notice := a.stdout
 	if inv.json {
 		notice = a.stderr // keep standard output pure JSON

@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -190,5 +191,42 @@ func TestFlagErrorsDoubleDash(t *testing.T) {
 		if code != exitUsage || !strings.HasPrefix(stderr.String(), tc.want) {
 			t.Errorf("hlrbatch %q: exit %d, stderr %q; want 2 and %q", tc.args, code, stderr.String(), tc.want)
 		}
+	}
+}
+
+// TestRunOutCheckedFirst: an --out that DownloadFile would refuse after the
+// batch ran (and cost credits) is refused before anything is created.
+func TestRunOutCheckedFirst(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	real := filepath.Join(dir, "real.csv")
+	if err := os.WriteFile(real, []byte("keep"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "link.csv")
+	if err := os.Symlink(real, link); err != nil {
+		t.Skipf("no symlinks here: %v", err)
+	}
+	numbers := filepath.Join("testdata", "cli", "numbers.csv")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"run", numbers, "--column", "B", "--out", link}, "is a symbolic link"},
+		{[]string{"run", numbers, "--column", "B", "--out", dir}, "is a directory"},
+		{[]string{"run", numbers, "--column", "B", "--out", filepath.Join(dir, "no", "r.csv")}, "does not exist"},
+		{[]string{"demo", "--out", link}, "is a symbolic link"},
+	} {
+		f := newFake(t)
+		r := runCLI(f.env(), "", tc.args...)
+		if r.code != exitUsage || !strings.Contains(r.stderr, tc.want) {
+			t.Errorf("hlrbatch %q: exit %d, stderr %q; want 2 and %q", tc.args, r.code, r.stderr, tc.want)
+		}
+		if reqs := f.srv.Requests(); len(reqs) != 0 {
+			t.Errorf("hlrbatch %q: %d requests, want none", tc.args, len(reqs))
+		}
+	}
+	if got, _ := os.ReadFile(real); string(got) != "keep" {
+		t.Errorf("the link's target holds %q", got)
 	}
 }
