@@ -139,8 +139,8 @@ func TestExitGuard(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		g := &exitGuard{holds: map[int]*exitHold{}}
-		if g.cleanUp(time.Second) {
-			t.Error("cleanUp reports work when there is none")
+		if got := g.cleanUp(time.Second); got != nothingToClean {
+			t.Errorf("cleanUp with no work = %v", got)
 		}
 		removed := false
 		releaseSpool := g.hold(func() { removed = true })
@@ -150,8 +150,8 @@ func TestExitGuard(t *testing.T) {
 			releaseDownload()
 		}()
 		start := time.Now()
-		if !g.cleanUp(5 * time.Second) {
-			t.Error("cleanUp reports no work")
+		if got := g.cleanUp(5 * time.Second); got != cleanedUp {
+			t.Errorf("cleanUp = %v, want cleanedUp", got)
 		}
 		if d := time.Since(start); d != 2*time.Second || !removed {
 			t.Errorf("cleanUp returned after %v, spool removed %v; want 2s and true", d, removed)
@@ -162,7 +162,9 @@ func TestExitGuard(t *testing.T) {
 		stuck := g.hold(nil)
 		defer stuck()
 		start = time.Now()
-		g.cleanUp(5 * time.Second)
+		if got := g.cleanUp(5 * time.Second); got != gaveUp {
+			t.Errorf("cleanUp with stuck work = %v, want gaveUp", got)
+		}
 		if d := time.Since(start); d != 5*time.Second {
 			t.Errorf("cleanUp with stuck work returned after %v, want the 5s grace", d)
 		}

@@ -37,8 +37,11 @@ func interruptContext(parent context.Context) (ctx context.Context, stop func())
 		}
 		select {
 		case <-signals:
-			if guard.cleanUp(cleanupGrace) {
+			switch guard.cleanUp(cleanupGrace) {
+			case cleanedUp:
 				fmt.Fprintln(os.Stderr, "\nhlrbatch: interrupted again; temporary files removed")
+			case gaveUp:
+				fmt.Fprintf(os.Stderr, "\nhlrbatch: interrupted again; gave up waiting %v for temporary files to be removed\n", cleanupGrace)
 			}
 			os.Exit(exitInterrupted)
 		case <-done:
@@ -87,10 +90,18 @@ func (g *exitGuard) hold(cleanup func()) (release func()) {
 	})
 }
 
+// cleanupResult says how cleanUp went.
+type cleanupResult int
+
+const (
+	nothingToClean cleanupResult = iota // no work in progress
+	cleanedUp                           // all of it cleaned up
+	gaveUp                              // some work did not finish within the grace
+)
+
 // cleanUp runs the cleanups of the work in progress and waits, up to grace
-// in all, for the work that cleans up after itself to finish. It reports
-// whether there was any work in progress.
-func (g *exitGuard) cleanUp(grace time.Duration) bool {
+// in all, for the work that cleans up after itself to finish.
+func (g *exitGuard) cleanUp(grace time.Duration) cleanupResult {
 	g.mu.Lock()
 	holds := make([]*exitHold, 0, len(g.holds))
 	for _, h := range g.holds {
@@ -107,8 +118,11 @@ func (g *exitGuard) cleanUp(grace time.Duration) bool {
 		select {
 		case <-h.done:
 		case <-deadline.C:
-			return true
+			return gaveUp
 		}
 	}
-	return len(holds) > 0
+	if len(holds) == 0 {
+		return nothingToClean
+	}
+	return cleanedUp
 }
