@@ -629,3 +629,62 @@ func TestResultsErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestDownloadFileTargetChangesMeanwhile: what is at the target is looked at
+// again before the rename: a named pipe that appeared during the download is
+// refused (and left), a file whose mode changed meanwhile gives its new mode.
+func TestDownloadFileTargetChangesMeanwhile(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name      string
+		meanwhile func(path string) error
+		wantErr   string
+		existing  bool
+	}{
+		{"a named pipe appears", makeFIFO, "is a named pipe (FIFO)", false},
+		{"the file turns private", func(path string) error { return os.Chmod(path, 0o600) }, "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			path := filepath.Join(dir, "results.csv")
+			if tt.existing {
+				writeFileMode(t, path, 0o644)
+			}
+			var changeErr error
+			var modeAfter fs.FileMode // as the system reports it after the change
+			mt := ioNewMock(t)
+			mt.RegisterResponder(http.MethodGet, ioResultsURL, func(*http.Request) (*http.Response, error) {
+				if changeErr = tt.meanwhile(path); changeErr == nil {
+					if fi, err := os.Stat(path); err == nil {
+						modeAfter = fi.Mode().Perm()
+					}
+				}
+				return httpmock.NewStringResponse(http.StatusOK, "a,b\n1,2\n"), nil
+			})
+			c := ioClient(t, mt, 0)
+			_, err := c.DownloadFile(t.Context(), "42", hlrlookup.FormatCSV, path)
+			if changeErr != nil {
+				t.Skipf("cannot change the target here: %v", changeErr)
+			}
+			fi, serr := os.Lstat(path)
+			if serr != nil {
+				t.Fatal(serr)
+			}
+			if tt.wantErr != "" {
+				if !errors.Is(err, hlrlookup.ErrInvalidInput) || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Errorf("error %v, want one saying %q", err, tt.wantErr)
+				}
+				if fi.Mode()&fs.ModeNamedPipe == 0 {
+					t.Errorf("the pipe was replaced: %v", fi.Mode())
+				}
+			} else if err != nil || fi.Mode().Perm() != modeAfter {
+				t.Errorf("error %v, mode %v; want %v", err, fi.Mode().Perm(), modeAfter)
+			}
+			if names := dirEntries(t, dir); len(names) != 1 {
+				t.Errorf("directory holds %q", names)
+			}
+		})
+	}
+}
