@@ -642,7 +642,7 @@ func TestDownloadFileTargetChangesMeanwhile(t *testing.T) {
 		existing  bool
 	}{
 		{"a named pipe appears", makeFIFO, "is a named pipe (FIFO)", false},
-		{"the file turns private", func(path string) error { return os.Chmod(path, 0o600) }, "", true},
+		{"the file turns group-readable", func(path string) error { return os.Chmod(path, 0o640) }, "", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
