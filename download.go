@@ -229,9 +229,15 @@ func copyResults(body *resultsBody, w io.Writer) (int64, error) {
 // only once the whole body arrived and was written and synced: it is written
 // to a temporary file beside path (".<name>.partial-*") and renamed. On any
 // failure the temporary file is removed and path is left as it was (a file
-// already there is not touched). The new file gets mode 0644.
+// already there is not touched).
 //
-// path must not be a directory, and its directory must exist.
+// path must name a regular file, which is replaced, or nothing yet; its
+// directory must exist. A new file gets mode 0666 less the umask, as with
+// os.Create (0644 under the usual umask 022; set umask 077 to keep results
+// private); a replaced file keeps its permission bits. Anything else at path
+// is refused with an *InputError before any request: a directory, a named
+// pipe, a socket, a device, and a symbolic link, which is neither followed
+// nor replaced (give the path of the file itself).
 func (c *Client) DownloadFile(ctx context.Context, id BatchID, f Format, path string) (written int64, err error) {
 	const op = "download results to file"
 	if err := checkID(op, id); err != nil {
@@ -243,29 +249,30 @@ func (c *Client) DownloadFile(ctx context.Context, id BatchID, f Format, path st
 	if path == "" {
 		return 0, inputError(op, "path", nil, "is empty; give the file to write")
 	}
-	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
-		return 0, inputError(op, "path", path, "is a directory; give a file name")
+	exists, err := checkTarget(op, path)
+	if err != nil {
+		return 0, err
 	}
 	dir, base := filepath.Dir(path), filepath.Base(path)
 	if strings.HasSuffix(path, string(filepath.Separator)) || base == "." || base == ".." {
-		return 0, inputError(op, "path", path, "names a directory; give a file name")
+		return 0, pathError(op, "path", path, "names a directory; give a file name")
 	}
 	if fi, err := os.Stat(dir); err != nil {
 		switch {
 		case errors.Is(err, syscall.ENOTDIR):
-			return 0, &causedInputError{InputError: inputError(op, "directory", dir, "is not a directory"), cause: err}
+			return 0, &causedInputError{InputError: pathError(op, "directory", dir, "is not a directory"), cause: err}
 		case errors.Is(err, os.ErrNotExist):
-			return 0, &causedInputError{InputError: inputError(op, "directory", dir, "does not exist; create it first"), cause: err}
+			return 0, &causedInputError{InputError: pathError(op, "directory", dir, "does not exist; create it first"), cause: err}
 		}
-		return 0, &causedInputError{InputError: inputError(op, "directory", dir, "cannot be used"), cause: err}
+		return 0, &causedInputError{InputError: pathError(op, "directory", dir, "cannot be used"), cause: err}
 	} else if !fi.IsDir() {
-		return 0, inputError(op, "directory", dir, "is not a directory")
+		return 0, pathError(op, "directory", dir, "is not a directory")
 	}
 	if ctx != nil && ctx.Err() != nil {
 		return 0, fmt.Errorf("hlrlookup: %s: nothing was written: %w", op, ctx.Err())
 	}
 
-	tmp, err := os.CreateTemp(dir, "."+base+".partial-*")
+	tmp, err := createPartial(dir, base, exists)
 	if err != nil {
 		return 0, fmt.Errorf("hlrlookup: %s: creating a temporary file beside %s: %w", op, path, err)
 	}
@@ -290,14 +297,14 @@ func (c *Client) DownloadFile(ctx context.Context, id BatchID, f Format, path st
 	if body.want > 0 && n != body.want {
 		return 0, &cutBodyError{msg: fmt.Sprintf("%s: got %d of %d bytes", body.where, n, body.want)}
 	}
+	if err = settleMode(op, tmp, path); err != nil {
+		return 0, err
+	}
 	if err = tmp.Sync(); err != nil {
 		return 0, fmt.Errorf("hlrlookup: %s: syncing %s: %w", op, tmpName, err)
 	}
 	if err = tmp.Close(); err != nil {
 		return 0, fmt.Errorf("hlrlookup: %s: closing %s: %w", op, tmpName, err)
-	}
-	if err = os.Chmod(tmpName, 0o644); err != nil {
-		return 0, fmt.Errorf("hlrlookup: %s: %w", op, err)
 	}
 	if err = os.Rename(tmpName, path); err != nil {
 		return 0, fmt.Errorf("hlrlookup: %s: %w", op, err)

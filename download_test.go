@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -242,20 +243,24 @@ func TestDownloadFile(t *testing.T) {
 	data := ioFile(t, "download_results.csv")
 	tests := []struct {
 		name     string
-		existing bool // a file is already at the target
+		existing fs.FileMode // the mode of a file already at the target; 0: none
 	}{
-		{"new file", false},
-		{"replaces an existing file", true},
+		{"new file", 0},
+		{"replaces a private file, which stays private", 0o600},
+		{"replaces a group-readable file", 0o640},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
 			path := filepath.Join(dir, "results.csv")
-			if tt.existing {
-				if err := os.WriteFile(path, []byte("old"), 0o600); err != nil {
-					t.Fatal(err)
-				}
+			// The mode DownloadFile must give: that of os.Create for a new
+			// file (0666 less the umask), else the existing file's bits.
+			var wantMode fs.FileMode
+			if tt.existing != 0 {
+				wantMode = writeFileMode(t, path, tt.existing)
+			} else {
+				wantMode = writeFileMode(t, filepath.Join(t.TempDir(), "created"), 0)
 			}
 			mt := ioNewMock(t)
 			mt.RegisterResponder(http.MethodGet, ioResultsURL, httpmock.NewBytesResponder(http.StatusOK, data).SetContentLength())
@@ -275,13 +280,96 @@ func TestDownloadFile(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if mode := fi.Mode().Perm(); mode != 0o644 {
-				t.Errorf("mode %v, want 0644", mode)
+			if mode := fi.Mode().Perm(); mode != wantMode {
+				t.Errorf("mode %v, want %v", mode, wantMode)
 			}
 			if names := dirEntries(t, dir); !slices.Equal(names, []string{"results.csv"}) {
 				t.Errorf("directory holds %q, want only results.csv", names)
 			}
 			wantCalls(t, mt, map[string]int{"GET " + ioResultsURL: 1})
+		})
+	}
+}
+
+// writeFileMode writes "old" to path, with os.Create when perm is 0, else
+// with perm exactly (chmod, past the umask), and returns the file's mode as
+// the system reports it.
+func writeFileMode(t *testing.T, path string, perm fs.FileMode) fs.FileMode {
+	t.Helper()
+	f, err := os.Create(path)
+	if err == nil {
+		_, err = f.WriteString("old")
+	}
+	if err == nil && perm != 0 {
+		err = f.Chmod(perm)
+	}
+	if err == nil {
+		err = f.Close()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fi.Mode().Perm()
+}
+
+// TestDownloadFileTargets: what is not a regular file is refused before any
+// request, naming the path and the rule, and left as it was.
+func TestDownloadFileTargets(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		setup func(t *testing.T, dir, path string) error // makes what is at path
+		want  string
+	}{
+		{"symlink to a file", func(t *testing.T, dir, path string) error {
+			writeFileMode(t, filepath.Join(dir, "real.csv"), 0o600)
+			return os.Symlink("real.csv", path)
+		}, "is a symbolic link, which DownloadFile neither follows nor replaces"},
+		{"dangling symlink", func(t *testing.T, dir, path string) error {
+			return os.Symlink(filepath.Join(dir, "nowhere.csv"), path)
+		}, "is a symbolic link"},
+		{"symlink to a directory", func(t *testing.T, dir, path string) error {
+			return os.Symlink(t.TempDir(), path)
+		}, "is a symbolic link"},
+		{"named pipe", func(t *testing.T, dir, path string) error { return makeFIFO(path) },
+			"is a named pipe (FIFO); DownloadFile writes only a regular file (replacing it) or a new name"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			path := filepath.Join(dir, "results.csv")
+			if err := tt.setup(t, dir, path); err != nil {
+				t.Skipf("cannot make one here: %v", err)
+			}
+			before := dirEntries(t, dir)
+			fi0, err := os.Lstat(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			mt := ioNewMock(t)
+			mt.RegisterResponder(http.MethodGet, ioResultsURL, httpmock.NewStringResponder(http.StatusOK, "a,b\n"))
+			c := ioClient(t, mt, 0)
+			_, err = c.DownloadFile(t.Context(), "42", hlrlookup.FormatCSV, path)
+			if !errors.Is(err, hlrlookup.ErrInvalidInput) || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), path) {
+				t.Errorf("error %v, want an input error naming %s and saying %q", err, path, tt.want)
+			}
+			if n := mt.GetTotalCallCount(); n != 0 {
+				t.Errorf("%d HTTP calls, want 0", n)
+			}
+			if after := dirEntries(t, dir); !slices.Equal(after, before) {
+				t.Errorf("directory holds %q, was %q", after, before)
+			}
+			if fi, err := os.Lstat(path); err != nil || fi.Mode() != fi0.Mode() {
+				t.Errorf("%s changed: %v, %v; was %v", path, fi.Mode(), err, fi0.Mode())
+			}
+			if got, err := os.ReadFile(filepath.Join(dir, "real.csv")); err == nil && string(got) != "old" {
+				t.Errorf("the link's target was written: %q", got)
+			}
 		})
 	}
 }
@@ -537,6 +625,65 @@ func TestResultsErrors(t *testing.T) {
 				if !errors.Is(last, target) {
 					t.Errorf("error %v does not match %v", last, target)
 				}
+			}
+		})
+	}
+}
+
+// TestDownloadFileTargetChangesMeanwhile: what is at the target is looked at
+// again before the rename: a named pipe that appeared during the download is
+// refused (and left), a file whose mode changed meanwhile gives its new mode.
+func TestDownloadFileTargetChangesMeanwhile(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name      string
+		meanwhile func(path string) error
+		wantErr   string
+		existing  bool
+	}{
+		{"a named pipe appears", makeFIFO, "is a named pipe (FIFO)", false},
+		{"the file turns group-readable", func(path string) error { return os.Chmod(path, 0o640) }, "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			path := filepath.Join(dir, "results.csv")
+			if tt.existing {
+				writeFileMode(t, path, 0o644)
+			}
+			var changeErr error
+			var modeAfter fs.FileMode // as the system reports it after the change
+			mt := ioNewMock(t)
+			mt.RegisterResponder(http.MethodGet, ioResultsURL, func(*http.Request) (*http.Response, error) {
+				if changeErr = tt.meanwhile(path); changeErr == nil {
+					if fi, err := os.Stat(path); err == nil {
+						modeAfter = fi.Mode().Perm()
+					}
+				}
+				return httpmock.NewStringResponse(http.StatusOK, "a,b\n1,2\n"), nil
+			})
+			c := ioClient(t, mt, 0)
+			_, err := c.DownloadFile(t.Context(), "42", hlrlookup.FormatCSV, path)
+			if changeErr != nil {
+				t.Skipf("cannot change the target here: %v", changeErr)
+			}
+			fi, serr := os.Lstat(path)
+			if serr != nil {
+				t.Fatal(serr)
+			}
+			if tt.wantErr != "" {
+				if !errors.Is(err, hlrlookup.ErrInvalidInput) || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Errorf("error %v, want one saying %q", err, tt.wantErr)
+				}
+				if fi.Mode()&fs.ModeNamedPipe == 0 {
+					t.Errorf("the pipe was replaced: %v", fi.Mode())
+				}
+			} else if err != nil || fi.Mode().Perm() != modeAfter {
+				t.Errorf("error %v, mode %v; want %v", err, fi.Mode().Perm(), modeAfter)
+			}
+			if names := dirEntries(t, dir); len(names) != 1 {
+				t.Errorf("directory holds %q", names)
 			}
 		})
 	}

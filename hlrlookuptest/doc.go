@@ -58,9 +58,9 @@
 //   - Uploads: Content-Type text/csv or text/plain; the body is read as CSV
 //     with any number of columns (lazy quotes, a UTF-8 BOM is skipped);
 //     blank lines are skipped; a first row whose chosen column holds no digit
-//     is a header, kept for the results; short rows are padded. The
-//     byte/number limit (WithUploadLimits) applies to every upload, since the
-//     wire cannot tell a file from a body. A second upload is 409
+//     is a header, kept for the results; short rows are padded. There is no
+//     size limit unless WithUploadLimits sets one, which then applies to
+//     every upload, since the wire cannot tell a file from a body. A second upload is 409
 //     DATA_ALREADY_LOADED, even while the first is in flight.
 //   - Results are only served for COMPLETE batches (else 400 BAD_REQUEST
 //     "results not ready"). The CSV download has the file's own columns first

@@ -13,7 +13,11 @@ const (
 	Secret = "test-secret"
 )
 
-// Default upload limits: the documented 2 MiB / 100,000 numbers of a body upload.
+// DefaultMaxUploadBytes and DefaultMaxUploadNumbers are the documented
+// limits of numbers sent in a request body (2 MiB, 100,000 numbers). The
+// wire cannot tell such a body from a file upload, which has no documented
+// limit, so the fake does not apply them unless asked: pass them to
+// WithUploadLimits to have it refuse larger uploads.
 const (
 	DefaultMaxUploadBytes   = 2 << 20
 	DefaultMaxUploadNumbers = 100_000
@@ -44,8 +48,6 @@ func defaultConfig() config {
 		processing: Instant(),
 		now:        time.Now,
 		envelope:   EnvelopeArray,
-		maxBytes:   DefaultMaxUploadBytes,
-		maxNumbers: DefaultMaxUploadNumbers,
 	}
 }
 
@@ -103,11 +105,14 @@ func WithNumericIDs() ServerOption {
 	return func(c *config) { c.numericIDs = true }
 }
 
-// WithUploadLimits sets the largest upload body in bytes and in numbers.
-// The default is the documented body limit, 2 MiB and 100,000 numbers. The
-// wire cannot tell a file upload from a body upload, so the limit applies to
-// every POST /batches/{id}/source; a test that uploads big files raises it.
-// A value <= 0 keeps the default.
+// WithUploadLimits sets the largest upload the fake accepts, in bytes and in
+// numbers; a value <= 0 sets no limit of that kind. By default there is
+// none: a file upload has no documented limit, and the wire cannot tell a
+// file from numbers sent in the body (the SDK refuses a body over
+// MaxBodyBytes or MaxBodyNumbers before sending it). A limit, when set,
+// applies to every POST /batches/{id}/source; WithUploadLimits(
+// DefaultMaxUploadBytes, DefaultMaxUploadNumbers) makes the fake refuse what
+// the service refuses in a body.
 func WithUploadLimits(maxBytes int64, maxNumbers int) ServerOption {
 	return func(c *config) {
 		if maxBytes > 0 {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -87,9 +88,16 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request, acct *acco
 // Content-Length. Empty lines are skipped; a first row whose chosen column
 // holds no digit is a header.
 func (s *Server) parseUpload(body io.Reader, column int) (*parsedUpload, error) {
-	tooLarge := fmt.Errorf("%w: numbers sent in the body are limited to %d bytes and %d numbers; upload them as a file instead",
-		errTooLarge, s.cfg.maxBytes, s.cfg.maxNumbers)
-	lr := &io.LimitedReader{R: body, N: s.cfg.maxBytes + 1}
+	tooLarge := fmt.Errorf("%w: uploads to this server are limited to %s; upload them as a file instead",
+		errTooLarge, s.limitsText())
+	maxBytes, maxNumbers := s.cfg.maxBytes, s.cfg.maxNumbers
+	if maxBytes <= 0 {
+		maxBytes = math.MaxInt64 - 1
+	}
+	if maxNumbers <= 0 {
+		maxNumbers = math.MaxInt
+	}
+	lr := &io.LimitedReader{R: body, N: maxBytes + 1}
 	br := bufio.NewReader(lr)
 	if bom, err := br.Peek(3); err == nil && string(bom) == "\ufeff" {
 		_, _ = br.Discard(3)
@@ -126,7 +134,7 @@ func (s *Server) parseUpload(body io.Reader, column int) (*parsedUpload, error) 
 				continue
 			}
 		}
-		if len(up.numbers) >= s.cfg.maxNumbers {
+		if len(up.numbers) >= maxNumbers {
 			return nil, tooLarge
 		}
 		up.rows = append(up.rows, rec)
@@ -145,6 +153,18 @@ func (s *Server) parseUpload(body io.Reader, column int) (*parsedUpload, error) 
 		up.rows[i] = pad(row, up.numColumns)
 	}
 	return up, nil
+}
+
+// limitsText names the upload limits WithUploadLimits set.
+func (s *Server) limitsText() string {
+	var parts []string
+	if s.cfg.maxBytes > 0 {
+		parts = append(parts, fmt.Sprintf("%d bytes", s.cfg.maxBytes))
+	}
+	if s.cfg.maxNumbers > 0 {
+		parts = append(parts, fmt.Sprintf("%d numbers", s.cfg.maxNumbers))
+	}
+	return strings.Join(parts, " and ")
 }
 
 // blankRecord reports whether every field of rec is blank.

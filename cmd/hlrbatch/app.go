@@ -8,6 +8,8 @@ import (
 	"os"
 	"strings"
 
+	"golang.org/x/term"
+
 	"github.com/seed682fd871/hlrlookup"
 )
 
@@ -22,35 +24,66 @@ const (
 // they are terminals.
 type app struct {
 	stdin     io.Reader
-	stdout    io.Writer
-	stderr    io.Writer
+	stdout    io.Writer // text and JSON, control characters escaped
+	stderr    io.Writer // messages, control characters escaped
+	rawStdout io.Writer // results as downloaded; nil: stdout
+	rawStderr io.Writer // progress bars, which draw with escapes; nil: stderr
 	getenv    func(string) string
 	stdinTTY  bool // ask before deleting
+	stdoutTTY bool // results shown, not piped: escape them too
 	stderrTTY bool // draw progress bars
 }
 
 // run runs hlrbatch with args (without the program name) and returns the exit
 // code. main calls it with the process's streams; tests call it in-process.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
-	a := &app{
-		stdin:     stdin,
-		stdout:    stdout,
-		stderr:    stderr,
-		getenv:    getenv,
-		stdinTTY:  isTerminal(stdin),
-		stderrTTY: isTerminal(stderr),
-	}
-	return a.main(ctx, args)
+	a := newApp(stdin, stdout, stderr, getenv)
+	code := a.main(ctx, args)
+	a.stdout.(*controlEscaper).flush()
+	a.stderr.(*controlEscaper).flush()
+	return code
 }
 
-// isTerminal reports whether v is a file open on a terminal.
+// newApp returns the app of one run on these streams.
+func newApp(stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) *app {
+	return &app{
+		stdin:     stdin,
+		stdout:    &controlEscaper{w: stdout},
+		stderr:    &controlEscaper{w: stderr},
+		rawStdout: stdout,
+		rawStderr: stderr,
+		getenv:    getenv,
+		stdinTTY:  isTerminal(stdin),
+		stdoutTTY: isTerminal(stdout),
+		stderrTTY: isTerminal(stderr),
+	}
+}
+
+// resultsOut is where downloaded results go on standard output: as they
+// are into a pipe or file, with control characters escaped on a terminal.
+func (a *app) resultsOut() io.Writer {
+	if a.stdoutTTY || a.rawStdout == nil {
+		return a.stdout
+	}
+	return a.rawStdout
+}
+
+// progressOut is where progress bars draw: the terminal itself.
+func (a *app) progressOut() io.Writer {
+	if a.rawStderr == nil {
+		return a.stderr
+	}
+	return a.rawStderr
+}
+
+// isTerminal reports whether v is a file open on a terminal. A character
+// device is not enough: /dev/null is one, and nobody answers a prompt there.
 func isTerminal(v any) bool {
 	f, ok := v.(*os.File)
-	if !ok {
+	if !ok || f == nil {
 		return false
 	}
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+	return term.IsTerminal(int(f.Fd()))
 }
 
 // main dispatches to a command and turns its error into a message and an
@@ -104,9 +137,7 @@ func (a *app) report(ctx context.Context, c *command, err error) int {
 		fmt.Fprintln(a.stderr, "interrupted")
 		return exitInterrupted
 	case errors.As(err, &usage):
-		// The flag package names flags with one dash; hlrbatch documents two.
-		msg := strings.Replace(usage.msg, "not defined: -", "not defined: --", 1)
-		fmt.Fprintf(a.stderr, "hlrbatch %s: %s\nRun 'hlrbatch %s --help' for usage.\n", c.name, msg, c.name)
+		fmt.Fprintf(a.stderr, "hlrbatch %s: %s\nRun 'hlrbatch %s --help' for usage.\n", c.name, usage.msg, c.name)
 		return exitUsage
 	case errors.Is(err, hlrlookup.ErrInvalidInput):
 		// The SDK refused an argument before sending anything: a usage error.

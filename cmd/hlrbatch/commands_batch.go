@@ -296,7 +296,11 @@ func cmdDelete(ctx context.Context, a *app, c *command, args []string) error {
 		}
 		fmt.Fprintf(a.stderr, "Delete batch %s (%s, %s, %s done) and its results for good? [y/N] ",
 			b.ID, dash(b.Filename), b.Status, doneString(b))
-		answer, _ := bufio.NewReader(a.stdin).ReadString('\n')
+		answer, _ := bufio.NewReader(a.interruptible(ctx)).ReadString('\n')
+		if ctx.Err() != nil {
+			fmt.Fprintln(a.stderr)
+			return &interruptedError{fmt.Sprintf("interrupted; batch %s was not deleted", id)}
+		}
 		if ans := strings.ToLower(strings.TrimSpace(answer)); ans != "y" && ans != "yes" {
 			return fmt.Errorf("not deleted: batch %s is unchanged", id)
 		}

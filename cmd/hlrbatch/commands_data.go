@@ -127,10 +127,12 @@ func cmdDownload(ctx context.Context, a *app, c *command, args []string) error {
 		return err
 	}
 	if toStdout {
-		_, err := client.DownloadTo(ctx, b.ID, f, a.stdout)
+		_, err := client.DownloadTo(ctx, b.ID, f, a.resultsOut())
 		return err
 	}
+	release := guard.hold(nil) // DownloadFile removes its temporary file when ctx ends
 	n, err := client.DownloadFile(ctx, b.ID, f, *out)
+	release()
 	if err != nil {
 		return err
 	}

@@ -51,6 +51,9 @@ func cmdDemo(ctx context.Context, a *app, c *command, args []string) error {
 	if *poll <= 0 {
 		return usagef("--poll-interval must be positive")
 	}
+	if err := checkOut(*out); err != nil {
+		return err
+	}
 	notice := a.stdout
 	if inv.json {
 		notice = a.stderr // keep standard output pure JSON
@@ -63,7 +66,9 @@ func cmdDemo(ctx context.Context, a *app, c *command, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
+	removeDir := func() { _ = os.RemoveAll(dir) }
+	defer guard.hold(removeDir)()
+	defer removeDir()
 	sample := filepath.Join(dir, "demo_numbers.csv")
 	if err := os.WriteFile(sample, demoNumbers, 0o600); err != nil {
 		return err

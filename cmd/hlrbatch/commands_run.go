@@ -80,6 +80,9 @@ func cmdRun(ctx context.Context, a *app, c *command, args []string) error {
 			p.filename = "stdin.csv"
 		}
 	}
+	if err := checkOut(p.out); err != nil {
+		return err
+	}
 	if p.file != "-" {
 		// Refuse a missing file before creating a batch for it.
 		if fi, err := os.Stat(p.file); err != nil {
@@ -93,6 +96,29 @@ func cmdRun(ctx context.Context, a *app, c *command, args []string) error {
 		return err
 	}
 	return a.runBatch(ctx, client, p)
+}
+
+// checkOut refuses, before a batch is created and paid for, an --out that
+// DownloadFile would refuse once the results are ready: anything but a
+// regular file or a new name in an existing directory. "" is no --out.
+func checkOut(out string) error {
+	if out == "" {
+		return nil
+	}
+	if fi, err := os.Lstat(out); err == nil {
+		switch m := fi.Mode(); {
+		case m.IsDir():
+			return usagef("--out %s is a directory: give a file name", out)
+		case m&os.ModeSymlink != 0:
+			return usagef("--out %s is a symbolic link, which is neither followed nor replaced: give the path of the file itself or a new name", out)
+		case !m.IsRegular():
+			return usagef("--out %s is not a regular file (%v): give a regular file, which is replaced, or a new name", out, m.Type())
+		}
+	}
+	if fi, err := os.Stat(filepath.Dir(out)); err != nil || !fi.IsDir() {
+		return usagef("--out %s: its directory %s does not exist or is not a directory", out, filepath.Dir(out))
+	}
+	return nil
 }
 
 // runBatch creates, uploads, starts and waits for a batch, then downloads or
@@ -130,7 +156,9 @@ func (a *app) runBatch(ctx context.Context, client *hlrlookup.Client, p runParam
 	}
 	var s *summary
 	if p.out != "" {
+		release := guard.hold(nil) // DownloadFile removes its temporary file when ctx ends
 		n, err := client.DownloadFile(ctx, id, p.format, p.out)
+		release()
 		if err != nil {
 			return err
 		}
@@ -204,7 +232,7 @@ func cmdWait(ctx context.Context, a *app, c *command, args []string) error {
 // error. Interrupted, it says how to resume; the batch keeps running.
 func (a *app) waitBatch(ctx context.Context, client *hlrlookup.Client, id hlrlookup.BatchID, poll time.Duration) (*hlrlookup.Batch, error) {
 	fmt.Fprintf(a.stderr, "Waiting for batch %s (Ctrl-C stops waiting; the batch keeps running)\n", id)
-	bar := newProgress(a.stderr, a.stderrTTY, true, "batch "+string(id), items)
+	bar := newProgress(a.progressOut(), a.stderrTTY, true, "batch "+cell(string(id)), items)
 	warned := false
 	opts := &hlrlookup.WaitOptions{OnProgress: func(b *hlrlookup.Batch) {
 		if b.Status == hlrlookup.StatusPaused && !warned {

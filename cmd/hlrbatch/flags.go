@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 	"time"
 
@@ -74,7 +75,7 @@ func (inv *invocation) parse(args []string, min, max int) ([]string, error) {
 			return nil, errHelpShown
 		}
 		if err != nil {
-			return nil, usagef("%v", err)
+			return nil, usagef("%s", flagNames(err.Error()))
 		}
 		rest := inv.fs.Args()
 		if consumed := len(args) - len(rest); consumed > 0 && args[consumed-1] == "--" {
@@ -94,6 +95,16 @@ func (inv *invocation) parse(args []string, min, max int) ([]string, error) {
 		return nil, usagef("too many arguments: %q", positional[max:])
 	}
 	return positional, nil
+}
+
+// flagName matches a flag name in the flag package's errors, which spell it
+// with one dash: "needs an argument: -column", "for flag -offset: ".
+var flagName = regexp.MustCompile(`(not defined: |needs an argument: |for flag |for |invalid boolean flag )-?([A-Za-z][\w-]*)`)
+
+// flagNames rewrites a flag package error to name flags as hlrbatch
+// documents them and users type them: --column.
+func flagNames(msg string) string {
+	return flagName.ReplaceAllString(msg, "${1}--${2}")
 }
 
 // set reports whether the flag name was given on the command line.

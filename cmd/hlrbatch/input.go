@@ -30,7 +30,7 @@ func (a *app) uploadInput(ctx context.Context, client *hlrlookup.Client, id hlrl
 
 // uploadFile uploads a file with a progress bar on a terminal.
 func (a *app) uploadFile(ctx context.Context, client *hlrlookup.Client, id hlrlookup.BatchID, path string, column hlrlookup.Column) error {
-	bar := newProgress(a.stderr, a.stderrTTY, false, "upload", bytesSize)
+	bar := newProgress(a.progressOut(), a.stderrTTY, false, "upload", bytesSize)
 	var size int64
 	err := client.UploadFile(ctx, id, path, &hlrlookup.UploadOptions{Column: column, OnProgress: func(sent, total int64) {
 		bar.update(sent, total)
@@ -46,7 +46,7 @@ func (a *app) uploadFile(ctx context.Context, client *hlrlookup.Client, id hlrlo
 // uploadStdin reads numbers from standard input and uploads them in the
 // request body, or spools them to a temporary file when they do not fit.
 func (a *app) uploadStdin(ctx context.Context, client *hlrlookup.Client, id hlrlookup.BatchID, column hlrlookup.Column) error {
-	sc := bufio.NewScanner(a.stdin)
+	sc := bufio.NewScanner(a.interruptible(ctx))
 	sc.Buffer(make([]byte, 64<<10), 8<<20)
 	var (
 		lines []string // raw, non-blank
@@ -87,7 +87,11 @@ func (a *app) uploadStdin(ctx context.Context, client *hlrlookup.Client, id hlrl
 	if err != nil {
 		return fmt.Errorf("spool standard input: %w", err)
 	}
-	defer os.RemoveAll(dir)
+	// The spool holds the user's numbers: gone on every return, and on a
+	// second Ctrl-C too.
+	removeSpool := func() { _ = os.RemoveAll(dir) }
+	defer guard.hold(removeSpool)()
+	defer removeSpool()
 	path := filepath.Join(dir, "stdin.csv")
 	f, err := os.Create(path)
 	if err != nil {

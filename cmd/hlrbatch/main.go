@@ -11,8 +11,9 @@ import (
 )
 
 func main() {
-	ctx, stop := interruptContext(context.Background())
+	// The signals stay caught until the exit: released earlier, a late
+	// Ctrl-C would kill hlrbatch with the default action instead of exit 130.
+	ctx, _ := interruptContext(context.Background())
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
-	stop()
 	os.Exit(code)
 }

@@ -21,7 +21,7 @@ func printJSON(w io.Writer, v any) error {
 	if err != nil {
 		return err
 	}
-	b = append(b, '\n')
+	b = append(escapeJSON(b), '\n')
 	_, err = w.Write(b)
 	return err
 }
@@ -31,12 +31,12 @@ func newTable(w io.Writer) *tabwriter.Writer {
 	return tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 }
 
-// dash shows an empty value as "-".
+// dash shows an empty value as "-", and any other as a cell.
 func dash(s string) string {
 	if s == "" {
 		return "-"
 	}
-	return s
+	return cell(s)
 }
 
 // timeString formats t in UTC to the second, or "-" for the zero time.
@@ -57,7 +57,7 @@ func printBatchList(w io.Writer, batches []*hlrlookup.Batch) error {
 	t := newTable(w)
 	fmt.Fprintln(t, "ID\tSTATUS\tDONE\tCREATED\tFILENAME")
 	for _, b := range batches {
-		fmt.Fprintf(t, "%s\t%s\t%d/%d\t%s\t%s\n", b.ID, b.Status, b.NumComplete, b.NumItems,
+		fmt.Fprintf(t, "%s\t%s\t%d/%d\t%s\t%s\n", cell(string(b.ID)), cell(string(b.Status)), b.NumComplete, b.NumItems,
 			timeString(b.CreationDate), dash(b.Filename))
 	}
 	return t.Flush()
@@ -74,7 +74,7 @@ func printBatch(w io.Writer, b *hlrlookup.Batch) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(t, "ID\t%s\n", b.ID)
+	fmt.Fprintf(t, "ID\t%s\n", cell(string(b.ID)))
 	fmt.Fprintf(t, "Status\t%s\n", dash(string(b.Status)))
 	fmt.Fprintf(t, "Done\t%s\n", doneString(b))
 	fmt.Fprintf(t, "Filename\t%s\n", dash(b.Filename))
@@ -82,7 +82,7 @@ func printBatch(w io.Writer, b *hlrlookup.Batch) error {
 	fmt.Fprintf(t, "Created\t%s\n", timeString(b.CreationDate))
 	fmt.Fprintf(t, "Scheduled start\t%s\n", scheduled)
 	fmt.Fprintf(t, "Columns\t%d\n", b.NumColumns)
-	fmt.Fprintf(t, "Arguments\t%s\n", args)
+	fmt.Fprintf(t, "Arguments\t%s\n", escapeJSON(args))
 	return t.Flush()
 }
 
@@ -151,7 +151,7 @@ func printSummary(w io.Writer, s *summary) error {
 	}{{"LIVE STATUS", s.LiveStatus}, {"NUMBER TYPE", s.NumberType}} {
 		fmt.Fprintf(t, "\n%s\tCOUNT\n", part.title)
 		for _, k := range byCount(part.counts) {
-			fmt.Fprintf(t, "%s\t%d\n", k, part.counts[k])
+			fmt.Fprintf(t, "%s\t%d\n", cell(k), part.counts[k])
 		}
 	}
 	return t.Flush()

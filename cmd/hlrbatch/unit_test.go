@@ -3,11 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/seed682fd871/hlrlookup"
 	"github.com/seed682fd871/hlrlookup/hlrlookuptest"
 )
 
@@ -189,7 +191,7 @@ func TestStdinSpool(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			f := newFake(t, hlrlookuptest.WithUploadLimits(8<<20, 200_000))
+			f := newFake(t) // no upload limit, as the service takes files of any size
 			id := f.loaded(t, nil)
 			r := runCLI(f.env(), tc.stdin, append([]string{"upload", id, "-"}, tc.args...)...)
 			if r.code != 0 || !strings.Contains(r.stderr, tc.wantMsg) {
@@ -199,5 +201,25 @@ func TestStdinSpool(t *testing.T) {
 				t.Errorf("stored %d numbers, want %d", got, tc.wantNumbers)
 			}
 		})
+	}
+}
+
+// TestRunStdinOverBodyLimit runs the documented path for more numbers than
+// a request body holds end to end against the fake: spooled, uploaded as a
+// file, run, and every number in the results.
+func TestRunStdinOverBodyLimit(t *testing.T) {
+	t.Parallel()
+	var many strings.Builder
+	for i := range hlrlookup.MaxBodyNumbers + 1 {
+		fmt.Fprintf(&many, "+4477009%05d\n", i)
+	}
+	f := newFake(t, hlrlookuptest.WithProcessing(hlrlookuptest.Instant()))
+	r := runCLI(f.env(), many.String(), "run", "-", "--json")
+	if r.code != 0 || !strings.Contains(r.stderr, "uploading it as a file") {
+		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
+	}
+	var s summary
+	if err := json.Unmarshal([]byte(r.stdout), &s); err != nil || s.Rows != hlrlookup.MaxBodyNumbers+1 {
+		t.Errorf("summary %+v, %v; want %d rows", s, err, hlrlookup.MaxBodyNumbers+1)
 	}
 }
