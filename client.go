@@ -206,6 +206,7 @@ func NewClient(apiKey, secret string, opts ...Option) (*Client, error) {
 		base2 = t
 	}
 	hc.Transport = &authTransport{base: base2, scheme: base.Scheme, host: base.Host, apiKey: apiKey, secret: secret}
+	hc.CheckRedirect = checkRedirect(secret, hc.CheckRedirect)
 
 	c.rc = &retryablehttp.Client{
 		HTTPClient:     &hc,
@@ -300,10 +301,85 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
+// errRedirectCarriesSecret refuses a redirect whose URL carries the secret.
+var errRedirectCarriesSecret = errors.New("hlrlookup: refused to follow a redirect whose URL carries the API secret")
+
+// maxRedirects is net/http's own limit, kept when the caller's client has no
+// CheckRedirect.
+const maxRedirects = 10
+
+// checkRedirect returns the client's redirect policy: the credentials a
+// server echoed into a Location's query (apikey, secret) are dropped; a
+// redirect that still carries the secret anywhere in its URL (path, query,
+// fragment, user information, host), in any spelling the redaction rule
+// knows, is refused before it is sent; then the caller's policy applies
+// (net/http's limit of 10 redirects without one).
+func checkRedirect(secret string, next func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
+	return func(req *http.Request, via []*http.Request) error {
+		dropCredentialParams(req.URL)
+		if urlCarries(req.URL, secret) {
+			return errRedirectCarriesSecret
+		}
+		if next != nil {
+			return next(req, via)
+		}
+		if len(via) >= maxRedirects {
+			return fmt.Errorf("stopped after %d redirects", maxRedirects)
+		}
+		return nil
+	}
+}
+
+// dropCredentialParams removes the apikey and secret parameters from u's
+// query (the SDK adds its own where they belong).
+func dropCredentialParams(u *url.URL) {
+	if u.RawQuery == "" {
+		return
+	}
+	q, err := url.ParseQuery(u.RawQuery)
+	if err != nil {
+		return // left as it is; urlCarries still looks at it
+	}
+	changed := false
+	for k := range q {
+		if strings.EqualFold(k, "apikey") || strings.EqualFold(k, "secret") {
+			q.Del(k)
+			changed = true
+		}
+	}
+	if changed {
+		u.RawQuery = q.Encode()
+	}
+}
+
+// urlCarries reports whether any part of u, raw or decoded, holds the
+// secret by the redaction rule.
+func urlCarries(u *url.URL, secret string) bool {
+	q, err := url.QueryUnescape(u.RawQuery)
+	if err != nil {
+		q = u.RawQuery
+	}
+	// A "#" or "?" of an HTML reference (&#47;) splits the URL's parts: look
+	// at them joined too.
+	parts := []string{u.String(), u.Opaque, u.Host, u.Path, u.RawPath, u.RawQuery, q, u.Fragment, u.RawFragment,
+		u.EscapedPath() + "?" + u.RawQuery + "#" + u.EscapedFragment(), u.Path + "?" + q + "#" + u.Fragment, u.Path + "#" + u.Fragment}
+	if u.User != nil {
+		p, _ := u.User.Password()
+		parts = append(parts, u.User.String(), u.User.Username(), p)
+	}
+	for _, p := range parts {
+		if mentions(p, secret) {
+			return true
+		}
+	}
+	return false
+}
+
 // authTransport adds the credentials to a clone of each request bound for the
 // API's own scheme and host, beneath the retry layer, and hands back the
 // original, credential-free request on the response. Requests to any other
-// host (a redirect, say) go out untouched.
+// host (a redirect, say) never get credentials: echoed ones are dropped, and
+// a request whose URL still carries the secret is not sent.
 type authTransport struct {
 	base           http.RoundTripper
 	scheme, host   string
@@ -312,7 +388,15 @@ type authTransport struct {
 
 func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.URL.Scheme != t.scheme || !strings.EqualFold(req.URL.Host, t.host) {
-		return t.base.RoundTrip(t.withoutCredentials(req))
+		clean, err := t.withoutCredentials(req)
+		if err != nil {
+			if req.Body != nil {
+				_ = req.Body.Close()
+			}
+			return nil, err
+		}
+		resp, err := t.base.RoundTrip(clean)
+		return resp, scrubError(err, t.secret)
 	}
 	authed := req.Clone(req.Context())
 	q := authed.URL.Query()
@@ -329,25 +413,19 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, err
 }
 
-// withoutCredentials strips the credentials from a request bound for another
-// host, in case the API put them into a redirect's Location.
-func (t *authTransport) withoutCredentials(req *http.Request) *http.Request {
-	raw := req.URL.RawQuery
-	if raw == "" || !strings.Contains(raw, t.secret) && !strings.Contains(raw, url.QueryEscape(t.secret)) {
-		return req
+// withoutCredentials returns req, or a clone without the credentials a
+// server echoed into a redirect's query, for a request bound for another
+// host; it refuses one whose URL still carries the secret.
+func (t *authTransport) withoutCredentials(req *http.Request) (*http.Request, error) {
+	if !urlCarries(req.URL, t.secret) && !strings.Contains(strings.ToLower(req.URL.RawQuery), "apikey") {
+		return req, nil
 	}
 	clean := req.Clone(req.Context())
-	q := clean.URL.Query()
-	for k, vs := range q {
-		for _, v := range vs {
-			if v == t.secret || strings.Contains(v, t.secret) {
-				q.Del(k)
-			}
-		}
+	dropCredentialParams(clean.URL)
+	if urlCarries(clean.URL, t.secret) {
+		return nil, errRedirectCarriesSecret
 	}
-	q.Del("apikey")
-	clean.URL.RawQuery = q.Encode()
-	return clean
+	return clean, nil
 }
 
 // retryMode says which failures of a request may be retried.
