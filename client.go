@@ -8,10 +8,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -721,6 +723,10 @@ func (c *Client) backoff(minWait, maxWait time.Duration, attempt int, resp *http
 	}
 	d := minWait
 	for i := 0; i < attempt && d < maxWait; i++ {
+		if d > maxWait/2 {
+			d = maxWait // doubling would pass MaxWait, or overflow
+			break
+		}
 		d *= 2
 	}
 	d = min(d, maxWait)
@@ -731,16 +737,22 @@ func (c *Client) backoff(minWait, maxWait time.Duration, attempt int, resp *http
 	return d
 }
 
-// retryAfter reads a Retry-After header in seconds or as an HTTP date.
+// maxRetryAfterSeconds is the largest number of seconds a Duration holds.
+const maxRetryAfterSeconds = int64(math.MaxInt64 / time.Second)
+
+// retryAfter reads a Retry-After header in seconds (digits only, as RFC 9110
+// says) or as an HTTP date. It saturates: a number of seconds too large for
+// a Duration, however many digits, gives the largest Duration, never a
+// wrapped or negative one. A date in the past gives 0.
 func retryAfter(resp *http.Response) (time.Duration, bool) {
 	v := strings.TrimSpace(resp.Header.Get("Retry-After"))
 	if v == "" {
 		return 0, false
 	}
-	var secs int64
-	if _, err := fmt.Sscanf(v, "%d", &secs); err == nil && fmt.Sprint(secs) == v {
-		if secs < 0 {
-			return 0, false
+	if strings.Trim(v, "0123456789") == "" {
+		secs, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || secs > maxRetryAfterSeconds { // only too many digits fails here
+			return math.MaxInt64, true
 		}
 		return time.Duration(secs) * time.Second, true
 	}

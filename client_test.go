@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -720,5 +721,84 @@ func TestRedirectPolicyKeepsTheCallersCheck(t *testing.T) {
 	c2.rc.HTTPClient = &hc2
 	if _, err := c2.GetBatch(t.Context(), "1"); err == nil || !strings.Contains(err.Error(), "stopped after 10 redirects") {
 		t.Errorf("default limit: err = %v", err)
+	}
+}
+
+// TestRetryAfterSaturates: a Retry-After too large for a Duration saturates
+// instead of wrapping to a negative or small wait (issue 9, item 11).
+func TestRetryAfterSaturates(t *testing.T) {
+	t.Parallel()
+	ra := func(v string) *http.Response {
+		return &http.Response{StatusCode: 429, Header: http.Header{"Retry-After": {v}}}
+	}
+	const maxDur = time.Duration(math.MaxInt64)
+	tests := []struct {
+		value string
+		want  time.Duration
+		ok    bool
+	}{
+		{"5", 5 * time.Second, true},
+		{"007", 7 * time.Second, true},
+		{" 5 ", 5 * time.Second, true},
+		{"0", 0, true},
+		{"9223372036", 9223372036 * time.Second, true},
+		{"9223372037", maxDur, true},
+		{"99999999999", maxDur, true},
+		{"9223372036854775808", maxDur, true},
+		{strings.Repeat("9", 40), maxDur, true},
+		{"1" + strings.Repeat("0", 30), maxDur, true},
+		{"-5", 0, false},
+		{"+5", 0, false},
+		{"5s", 0, false},
+		{"1e3", 0, false},
+		{"Fri, 31 Dec 9999 23:59:59 GMT", maxDur, true},
+		{"Mon, 01 Jan 0001 00:00:00 GMT", 0, true},
+		{"Wed, 21 Oct 2015 07:28:00 GMT", 0, true},
+	}
+	for _, tt := range tests {
+		got, ok := retryAfter(ra(tt.value))
+		if ok != tt.ok || got != tt.want {
+			t.Errorf("retryAfter(%q) = %v, %v; want %v, %v", tt.value, got, ok, tt.want, tt.ok)
+		}
+	}
+	c, _ := newMockClient(t)
+	for _, v := range []string{"9223372037", "99999999999", "Fri, 31 Dec 9999 23:59:59 GMT"} {
+		if d := c.backoff(time.Millisecond, 5*time.Second, 0, ra(v)); d != 5*time.Second {
+			t.Errorf("backoff with Retry-After %s = %v, want MaxWait 5s", v, d)
+		}
+	}
+	for attempt := range 100 {
+		if d := c.backoff(time.Second, maxDur, attempt, nil); d <= 0 {
+			t.Fatalf("backoff(attempt %d, MaxWait max) = %v", attempt, d)
+		}
+	}
+}
+
+// TestHugeRetryAfterWaitsMaxWait: with MaxWait 5s, four 429s carrying
+// Retry-After 9223372037 take three waits of 5s, and the error's RetryAfter
+// is positive.
+func TestHugeRetryAfterWaitsMaxWait(t *testing.T) {
+	t.Parallel()
+	for _, v := range []string{"9223372037", "99999999999"} {
+		synctest.Test(t, func(t *testing.T) {
+			c, mt := newMockClient(t, WithRetryPolicy(RetryPolicy{MaxRetries: 3, MinWait: time.Millisecond, MaxWait: 5 * time.Second}))
+			mt.RegisterResponder(http.MethodGet, "https://api.test/v1/batches/1",
+				httpmock.NewStringResponder(429, "").HeaderSet(http.Header{"Retry-After": {v}}))
+			start := time.Now()
+			_, err := c.GetBatch(t.Context(), "1")
+			var ae *APIError
+			if !errors.As(err, &ae) || !errors.Is(err, ErrRateLimited) {
+				t.Fatalf("err = %v", err)
+			}
+			if el := time.Since(start); el != 15*time.Second {
+				t.Errorf("Retry-After %s: elapsed %v, want 3 × MaxWait = 15s", v, el)
+			}
+			if ae.RetryAfter != time.Duration(math.MaxInt64) {
+				t.Errorf("Retry-After %s: APIError.RetryAfter = %v", v, ae.RetryAfter)
+			}
+			if n := mt.GetTotalCallCount(); n != 4 {
+				t.Errorf("%d requests, want 4", n)
+			}
+		})
 	}
 }
