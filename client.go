@@ -699,8 +699,11 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 	return true, nil
 }
 
+// logRetry logs "will retry" when a retry really follows: retries are left
+// (retryablehttp calls CheckRetry after the last attempt too) and the context
+// is not done. checkRetry returns early when it is.
 func (c *Client) logRetry(ctx context.Context, st *callState, status int, err error) {
-	if st == nil {
+	if st == nil || st.attempts > c.retry.MaxRetries || ctx.Err() != nil {
 		return
 	}
 	attrs := []slog.Attr{slog.String("op", st.op), slog.String("method", st.method), slog.String("path", st.path), slog.Int("attempt", st.attempts)}

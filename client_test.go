@@ -802,3 +802,74 @@ func TestHugeRetryAfterWaitsMaxWait(t *testing.T) {
 		})
 	}
 }
+
+// recordHandler is a slog.Handler that keeps every record.
+type recordHandler struct {
+	mu      sync.Mutex
+	records []slog.Record
+}
+
+func (h *recordHandler) Enabled(context.Context, slog.Level) bool { return true }
+func (h *recordHandler) Handle(_ context.Context, r slog.Record) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.records = append(h.records, r.Clone())
+	return nil
+}
+func (h *recordHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h *recordHandler) WithGroup(string) slog.Handler      { return h }
+
+// retryAttempts returns the attempt attribute of each "will retry" record.
+func (h *recordHandler) retryAttempts() []int64 {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var out []int64
+	for _, r := range h.records {
+		if r.Message != "hlrlookup: will retry" {
+			continue
+		}
+		r.Attrs(func(a slog.Attr) bool {
+			if a.Key == "attempt" {
+				out = append(out, a.Value.Int64())
+			}
+			return true
+		})
+	}
+	return out
+}
+
+// TestWillRetryOnlyWhenARetryFollows: "will retry" is logged once per retry
+// that really follows, never on the final attempt (issue 9, item 12).
+func TestWillRetryOnlyWhenARetryFollows(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		maxRetries int
+		responder  httpmock.Responder
+		want       []int64
+	}{
+		{"503 every time", 3, httpmock.NewStringResponder(503, ""), []int64{1, 2, 3}},
+		{"reset every time", 2, httpmock.NewErrorResponder(&net.OpError{Op: "read", Net: "tcp", Err: errors.New("connection reset by peer")}), []int64{1, 2}},
+		{"no retries", 0, httpmock.NewStringResponder(500, ""), nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			synctest.Test(t, func(t *testing.T) {
+				h := &recordHandler{}
+				c, mt := newMockClient(t, WithLogger(slog.New(h)),
+					WithRetryPolicy(RetryPolicy{MaxRetries: tt.maxRetries, MinWait: time.Millisecond, MaxWait: time.Millisecond}))
+				mt.RegisterResponder(http.MethodGet, "https://api.test/v1/batches/1", tt.responder)
+				if _, err := c.GetBatch(t.Context(), "1"); err == nil {
+					t.Fatal("no error")
+				}
+				if got := h.retryAttempts(); fmt.Sprint(got) != fmt.Sprint(tt.want) {
+					t.Errorf("will retry at attempts %v, want %v", got, tt.want)
+				}
+				if n := mt.GetTotalCallCount(); n != tt.maxRetries+1 {
+					t.Errorf("%d requests, want %d", n, tt.maxRetries+1)
+				}
+			})
+		})
+	}
+}
