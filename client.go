@@ -600,7 +600,7 @@ func decodeJSONBody(op, method string, resp *http.Response, v any) error {
 	} else {
 		data, err = io.ReadAll(io.LimitReader(resp.Body, maxMetadataBytes+1))
 	}
-	where := fmt.Sprintf("hlrlookup: %s: %s %s", op, method, resp.Request.URL.Path)
+	where := escapeControl(fmt.Sprintf("hlrlookup: %s: %s %s", op, method, resp.Request.URL.Path)) // a redirect's path comes from the server
 	if err != nil {
 		return fmt.Errorf("%s: %w: reading the response: %w", where, ErrUnexpectedResponse, err)
 	}
@@ -608,8 +608,8 @@ func decodeJSONBody(op, method string, resp *http.Response, v any) error {
 		return fmt.Errorf("%s: %w: the response is larger than %d MiB", where, ErrUnexpectedResponse, maxMetadataBytes>>20)
 	}
 	if err := json.Unmarshal(data, v); err != nil {
-		return fmt.Errorf("%s: %w: %s (Content-Type %q, %d bytes): %v",
-			where, ErrUnexpectedResponse, describeBody(data), resp.Header.Get("Content-Type"), len(data), err)
+		return fmt.Errorf("%s: %w: %s (Content-Type %q, %d bytes): %s",
+			where, ErrUnexpectedResponse, describeBody(data), resp.Header.Get("Content-Type"), len(data), escapeControl(err.Error()))
 	}
 	return nil
 }

@@ -127,16 +127,26 @@ const maxErrorBodyBytes = 64 << 10
 // errors.As to read its fields.
 type APIError struct {
 	StatusCode int
-	Code       string // the server's error code, if any (e.g. "NOT_FOUND")
-	Message    string // the server's words, if any
-	Method     string
-	Path       string // never the query
-	Attempts   int    // how many times the request was sent
-	Body       []byte // the start of the response body, at most 64 KiB
+	// Code and Message are the server's error code (e.g. "NOT_FOUND") and
+	// words, if any, sanitized: the secret redacted, control characters
+	// (ESC, BEL, …) and bidirectional formatting characters shown as Go
+	// escapes (\x1b), so that they are safe to print on a terminal.
+	Code    string
+	Message string
+	Method  string
+	Path    string // never the query
+	// Attempts is how many times the request was sent.
+	Attempts int
+	// Body is the start of the response body, at most 64 KiB, as the server
+	// sent it except that the secret is redacted: it may hold control
+	// characters, so print it with %q.
+	Body []byte
 
-	Op         string        // the SDK operation, e.g. "get batch"
-	Hint       string        // what the vendor's page gives as possible reasons
-	RetryAfter time.Duration // the server's Retry-After, if it sent one
+	Op   string // the SDK operation, e.g. "get batch"
+	Hint string // what the vendor's page gives as possible reasons
+	// RetryAfter is the server's Retry-After, if it sent one; a value too
+	// large for a Duration is the largest Duration, never negative.
+	RetryAfter time.Duration
 
 	// earlierMayHaveActed: an earlier attempt of this call may have been
 	// applied (no answer after sending, or 500/502/504).
@@ -144,22 +154,23 @@ type APIError struct {
 }
 
 // Error names the operation, the request, the status, the server's words and
-// a hint about the likely cause.
+// a hint about the likely cause. Control characters in any field are shown
+// escaped (\x1b), so the text is safe to print on a terminal.
 func (e *APIError) Error() string {
 	var b strings.Builder
 	b.WriteString("hlrlookup: ")
 	if e.Op != "" {
-		b.WriteString(e.Op)
+		b.WriteString(escapeControl(e.Op))
 		b.WriteString(": ")
 	}
-	fmt.Fprintf(&b, "%s %s: %d %s", e.Method, e.Path, e.StatusCode, http.StatusText(e.StatusCode))
+	fmt.Fprintf(&b, "%s %s: %d %s", escapeControl(e.Method), escapeControl(e.Path), e.StatusCode, http.StatusText(e.StatusCode))
 	if e.Code != "" {
 		b.WriteString(": ")
-		b.WriteString(e.Code)
+		b.WriteString(escapeControl(e.Code))
 	}
 	if e.Message != "" {
 		b.WriteString(": ")
-		b.WriteString(e.Message)
+		b.WriteString(escapeControl(e.Message))
 	}
 	if e.Attempts > 1 {
 		fmt.Fprintf(&b, " (after %d attempts)", e.Attempts)
@@ -193,8 +204,8 @@ func (c *Client) newAPIError(st *callState, resp *http.Response) *APIError {
 	code, msg := parseErrorBody(body, resp.Header.Get("Content-Type"))
 	e := &APIError{
 		StatusCode: resp.StatusCode,
-		Code:       code,
-		Message:    scrubString(msg, c.secret),
+		Code:       shorten(scrubString(code, c.secret)),
+		Message:    escapeControl(scrubString(msg, c.secret)), // parseErrorBody shortened it
 		Method:     st.method,
 		Path:       st.path,
 		Attempts:   max(st.attempts, 1),
@@ -265,9 +276,11 @@ func firstString(m map[string]any, keys ...string) string {
 	return ""
 }
 
+// shorten collapses white space, escapes control characters and bounds the
+// length of a server's message.
 func shorten(s string) string {
 	s = strings.TrimSpace(spaces.ReplaceAllString(s, " "))
-	s = strings.ToValidUTF8(s, "")
+	s = escapeControl(strings.ToValidUTF8(s, ""))
 	if len(s) > maxMessageLen {
 		cut := maxMessageLen
 		for cut > 0 && !isRuneStart(s[cut]) {
@@ -297,7 +310,7 @@ type RequestError struct {
 
 // Error names the operation and the request and gives the cause.
 func (e *RequestError) Error() string {
-	s := fmt.Sprintf("hlrlookup: %s: %s %s: %v", e.Op, e.Method, e.Path, e.Err)
+	s := escapeControl(fmt.Sprintf("hlrlookup: %s: %s %s: %v", e.Op, e.Method, e.Path, e.Err))
 	if e.Attempts > 1 {
 		s += fmt.Sprintf(" (after %d attempts)", e.Attempts)
 	}
@@ -763,6 +776,55 @@ func scrubBytes(b []byte, secret string) []byte {
 		return []byte(scrubbed)
 	}
 	return b
+}
+
+// escapeControl makes text from the server safe to print on a terminal:
+// each control character (C0, DEL, C1), line or paragraph separator and
+// bidirectional formatting character becomes its Go escape (\x1b, \u202e),
+// and each invalid UTF-8 byte its \xNN. Other text, backslashes included, is
+// kept, so escaping twice changes nothing.
+func escapeControl(s string) string {
+	clean := true
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if isUnsafeRune(r, size) {
+			clean = false
+			break
+		}
+		i += size
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case isUnsafeRune(r, size):
+			q := strconv.QuoteRuneToASCII(r)
+			b.WriteString(q[1 : len(q)-1])
+		default:
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return b.String()
+}
+
+func isUnsafeRune(r rune, size int) bool {
+	switch {
+	case r == utf8.RuneError && size == 1:
+		return true
+	case r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0:
+		return true
+	case r == 0x061c || r == 0x200e || r == 0x200f || r == 0x2028 || r == 0x2029:
+		return true
+	case r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069:
+		return true
+	}
+	return false
 }
 
 // InputError is an argument the SDK refused before sending anything. It

@@ -602,3 +602,61 @@ func testCallerTransportErrorKeepsNeverSent(t *testing.T) {
 		t.Errorf("the error shows the secret: %v", err)
 	}
 }
+
+// TestServerTextIsEscapedInErrors: control characters a server sends (a
+// terminal title and clear-screen sequence) appear escaped in every error
+// text and in APIError.Code and Message (issue 9, item 14).
+func TestServerTextIsEscapedInErrors(t *testing.T) {
+	t.Parallel()
+	const evil = "\x1b]0;pwned\a\x1b[2J\u202e"
+	tests := []struct {
+		name   string
+		status int
+		ctype  string
+		body   string
+		path   string
+	}{
+		{"JSON message", 400, "application/json", `{"error":"BAD\u001b[2J","message":"\u001b]0;pwned\u0007\u001b[2J\u202e"}`, "batches/1"},
+		{"plain text", 500, "text/plain", "oops " + evil, "batches/1"},
+		{"HTML title", 503, "text/html", "<html><title>down " + evil + "</title></html>", "batches/1"},
+		{"legacy ERR", 400, "application/json", `{"ERR":"bad \u009b31m"}`, "batches/1"},
+		{"2xx not JSON after a redirect", 200, "text/html", "<html>" + evil + "</html>", "batches/2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, mt := newMockClient(t, WithRetryPolicy(RetryPolicy{MaxRetries: 0}))
+			resp := httpmock.NewStringResponder(tt.status, tt.body).HeaderSet(http.Header{"Content-Type": {tt.ctype}})
+			if tt.path == "batches/2" {
+				mt.RegisterResponder(http.MethodGet, "https://api.test/v1/batches/2",
+					httpmock.NewStringResponder(302, "").HeaderSet(http.Header{"Location": {"/v1/%1B]0;pwned%07/x"}}))
+				mt.RegisterResponder(http.MethodGet, "=~^https://api.test/v1/%1B", resp)
+			} else {
+				mt.RegisterResponder(http.MethodGet, "https://api.test/v1/"+tt.path, resp)
+			}
+			_, err := c.GetBatch(t.Context(), BatchID(strings.TrimPrefix(tt.path, "batches/")))
+			if err == nil {
+				t.Fatal("no error")
+			}
+			texts := []string{err.Error(), fmt.Sprint(err)}
+			var ae *APIError
+			if errors.As(err, &ae) {
+				texts = append(texts, ae.Code, ae.Message)
+			}
+			for _, s := range texts {
+				for _, r := range s {
+					if isUnsafeRune(r, 1) {
+						t.Errorf("text holds %U unescaped: %q", r, s)
+						break
+					}
+				}
+			}
+			if tt.status != 200 && !strings.Contains(err.Error(), `\x1b`) && !strings.Contains(err.Error(), `\u009b`) {
+				t.Errorf("the escape is not shown: %q", err.Error())
+			}
+		})
+	}
+	if got := escapeControl(escapeControl(evil)); got != `\x1b]0;pwned\a\x1b[2J\u202e` {
+		t.Errorf("escapeControl twice = %q", got)
+	}
+}
