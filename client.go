@@ -90,6 +90,15 @@ func WithBaseURL(rawURL string) Option {
 //
 // Note that a Timeout on hc bounds each attempt including the download of a
 // results file; prefer a context deadline for whole calls.
+//
+// Warning: hc's Transport sends the request, so it sees the credentials:
+// r.URL carries ?apikey=…&secret=…. A tracing or logging wrapper there
+// (otelhttp, a dumping RoundTripper) records the secret unless you make it
+// drop the query. The SDK's own logs and errors never show it.
+//
+// A redirect whose URL carries the secret is refused before anything is
+// sent to it; hc's CheckRedirect, if any, runs after that check (without
+// one, at most 10 redirects are followed, as by net/http).
 func WithHTTPClient(hc *http.Client) Option {
 	return func(o *options) error {
 		if hc == nil {
