@@ -683,7 +683,7 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 		if st != nil && !neverSent(err) {
 			st.mayHaveActed = true
 		}
-		c.logRetry(ctx, st, 0, err)
+		c.logRetry(ctx, st, nil, err)
 		return true, nil
 	}
 	switch code := resp.StatusCode; {
@@ -704,16 +704,23 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 	default:
 		return false, nil
 	}
-	c.logRetry(ctx, st, resp.StatusCode, nil)
+	c.logRetry(ctx, st, resp, nil)
 	return true, nil
 }
 
 // logRetry logs "will retry" when a retry really follows: retries are left
-// (retryablehttp calls CheckRetry after the last attempt too) and the context
-// is not done. checkRetry returns early when it is.
-func (c *Client) logRetry(ctx context.Context, st *callState, status int, err error) {
+// (retryablehttp calls CheckRetry after the last attempt too), the context
+// is not done, and its deadline leaves room for the shortest possible wait.
+func (c *Client) logRetry(ctx context.Context, st *callState, resp *http.Response, err error) {
 	if st == nil || st.attempts > c.retry.MaxRetries || ctx.Err() != nil {
 		return
+	}
+	if dl, ok := ctx.Deadline(); ok && time.Now().Add(c.shortestWait(st.attempts-1, resp)).After(dl) {
+		return // retryablehttp will wait, but the deadline ends the call first
+	}
+	status := 0
+	if resp != nil {
+		status = resp.StatusCode
 	}
 	attrs := []slog.Attr{slog.String("op", st.op), slog.String("method", st.method), slog.String("path", st.path), slog.Int("attempt", st.attempts)}
 	if status != 0 {
@@ -733,15 +740,7 @@ func (c *Client) backoff(minWait, maxWait time.Duration, attempt int, resp *http
 			return min(wait, maxWait)
 		}
 	}
-	d := minWait
-	for i := 0; i < attempt && d < maxWait; i++ {
-		if d > maxWait/2 {
-			d = maxWait // doubling would pass MaxWait, or overflow
-			break
-		}
-		d *= 2
-	}
-	d = min(d, maxWait)
+	d := exponentialWait(minWait, maxWait, attempt)
 	// Equal jitter: between half and all of d, so that many clients spread out.
 	if half := d / 2; half > 0 {
 		d = half + jitter(half)
@@ -751,6 +750,33 @@ func (c *Client) backoff(minWait, maxWait time.Duration, attempt int, resp *http
 
 // maxRetryAfterSeconds is the largest number of seconds a Duration holds.
 const maxRetryAfterSeconds = int64(math.MaxInt64 / time.Second)
+
+// exponentialWait is MinWait·2^attempt, capped at MaxWait, before jitter.
+func exponentialWait(minWait, maxWait time.Duration, attempt int) time.Duration {
+	d := minWait
+	for i := 0; i < attempt && d < maxWait; i++ {
+		if d > maxWait/2 {
+			return maxWait // doubling would pass MaxWait, or overflow
+		}
+		d *= 2
+	}
+	return min(d, maxWait)
+}
+
+// shortestWait is the least backoff can wait after the given attempt
+// (numbered from 0): the capped Retry-After, or half the exponential wait.
+func (c *Client) shortestWait(attempt int, resp *http.Response) time.Duration {
+	if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
+		if wait, ok := retryAfter(resp); ok {
+			return min(wait, c.retry.MaxWait)
+		}
+	}
+	d := exponentialWait(c.retry.MinWait, c.retry.MaxWait, attempt)
+	if half := d / 2; half > 0 {
+		return half
+	}
+	return d
+}
 
 // retryAfter reads a Retry-After header in seconds (digits only, as RFC 9110
 // says) or as an HTTP date. It saturates: a number of seconds too large for

@@ -845,12 +845,16 @@ func TestWillRetryOnlyWhenARetryFollows(t *testing.T) {
 	tests := []struct {
 		name       string
 		maxRetries int
+		timeout    time.Duration
 		responder  httpmock.Responder
 		want       []int64
+		calls      int
 	}{
-		{"503 every time", 3, httpmock.NewStringResponder(503, ""), []int64{1, 2, 3}},
-		{"reset every time", 2, httpmock.NewErrorResponder(&net.OpError{Op: "read", Net: "tcp", Err: errors.New("connection reset by peer")}), []int64{1, 2}},
-		{"no retries", 0, httpmock.NewStringResponder(500, ""), nil},
+		{"503 every time", 3, 0, httpmock.NewStringResponder(503, ""), []int64{1, 2, 3}, 4},
+		{"reset every time", 2, 0, httpmock.NewErrorResponder(&net.OpError{Op: "read", Net: "tcp", Err: errors.New("connection reset by peer")}), []int64{1, 2}, 3},
+		{"no retries", 0, 0, httpmock.NewStringResponder(500, ""), nil, 1},
+		// The shortest backoff (half of MinWait 1ms) outlasts the deadline.
+		{"deadline before the wait ends", 3, 100 * time.Microsecond, httpmock.NewStringResponder(503, ""), nil, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -860,14 +864,20 @@ func TestWillRetryOnlyWhenARetryFollows(t *testing.T) {
 				c, mt := newMockClient(t, WithLogger(slog.New(h)),
 					WithRetryPolicy(RetryPolicy{MaxRetries: tt.maxRetries, MinWait: time.Millisecond, MaxWait: time.Millisecond}))
 				mt.RegisterResponder(http.MethodGet, "https://api.test/v1/batches/1", tt.responder)
-				if _, err := c.GetBatch(t.Context(), "1"); err == nil {
+				ctx := t.Context()
+				if tt.timeout > 0 {
+					var cancel context.CancelFunc
+					ctx, cancel = context.WithTimeout(ctx, tt.timeout)
+					defer cancel()
+				}
+				if _, err := c.GetBatch(ctx, "1"); err == nil {
 					t.Fatal("no error")
 				}
 				if got := h.retryAttempts(); fmt.Sprint(got) != fmt.Sprint(tt.want) {
 					t.Errorf("will retry at attempts %v, want %v", got, tt.want)
 				}
-				if n := mt.GetTotalCallCount(); n != tt.maxRetries+1 {
-					t.Errorf("%d requests, want %d", n, tt.maxRetries+1)
+				if n := mt.GetTotalCallCount(); n != tt.calls {
+					t.Errorf("%d requests, want %d", n, tt.calls)
 				}
 			})
 		})
