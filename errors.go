@@ -459,6 +459,13 @@ func (e *scrubbedError) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, e
 // Is reports whether the original error, or any of its causes, is target.
 func (e *scrubbedError) Is(target error) bool { return errors.Is(e.err, target) }
 
+// Timeout reports what the original says, so that a *url.Error around a
+// scrubbed timeout still reports one.
+func (e *scrubbedError) Timeout() bool {
+	var t interface{ Timeout() bool }
+	return errors.As(e.err, &t) && t.Timeout()
+}
+
 // As matches the original error itself (its causes are reached through
 // Unwrap, scrubbed), giving its scrubbed copy when there is one.
 func (e *scrubbedError) As(target any) bool {

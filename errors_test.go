@@ -553,6 +553,12 @@ func TestScrubErrorKeepsTheChain(t *testing.T) {
 			}
 		})
 	}
+	// A timeout whose text carries the URL, inside a *url.Error: still a timeout.
+	timeout := &url.Error{Op: "Get", URL: "https://api.test/v1/batches/1", Err: testTimeoutError("proxy timed out on /x?secret=" + redSecret)}
+	re := &RequestError{Err: scrubError(timeout, redSecret)}
+	if !timeout.Timeout() || !re.Timeout() || containsSecret(re.Error(), redSecret) {
+		t.Errorf("scrubbed timeout: Timeout() = %v, text %q", re.Timeout(), re.Error())
+	}
 	if scrubError(nil, redSecret) != nil {
 		t.Error("nil not kept")
 	}
@@ -560,6 +566,13 @@ func TestScrubErrorKeepsTheChain(t *testing.T) {
 		t.Error("an error without the secret is not returned as it is")
 	}
 }
+
+// testTimeoutError is a caller transport's timeout.
+type testTimeoutError string
+
+func (e testTimeoutError) Error() string   { return string(e) }
+func (e testTimeoutError) Timeout() bool   { return true }
+func (e testTimeoutError) Temporary() bool { return true }
 
 // TestCallerTransportErrorKeepsNeverSent: a caller's transport whose error
 // text carries the URL (with the secret) and that never sent the request: a
