@@ -644,6 +644,26 @@ func TestRedirectCarryingTheSecretIsRefused(t *testing.T) {
 	}
 }
 
+// TestUnparsableLocationIsNotRetried: a Location net/http cannot parse
+// fails at once (repeating cannot fix it), and its text, which quotes the
+// Location, shows no secret.
+func TestUnparsableLocationIsNotRetried(t *testing.T) {
+	t.Parallel()
+	c, mt := newSecretClient(t)
+	mt.RegisterResponder(http.MethodGet, "https://api.test/v1/batches/1",
+		httpmock.NewStringResponder(http.StatusFound, "").HeaderSet(http.Header{"Location": {"/loop/" + redSecret + "%zz\x1b"}}))
+	_, err := c.GetBatch(t.Context(), "1")
+	if err == nil || !strings.Contains(err.Error(), "failed to parse Location header") {
+		t.Fatalf("err = %v", err)
+	}
+	if containsSecret(fmt.Sprintf("%v %+v %#v", err, err, err), redSecret) {
+		t.Errorf("shows the secret: %v", err)
+	}
+	if n := mt.GetTotalCallCount(); n != 1 {
+		t.Errorf("%d requests, want 1", n)
+	}
+}
+
 // TestRedirectOverTheWire: on real sockets, a 307 to another host with the
 // secret in its path never reaches that host, and one that only echoes the
 // credentials in its query reaches it without them.

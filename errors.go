@@ -368,6 +368,7 @@ func isPermanentTransportError(err error) bool {
 	}
 	s := err.Error()
 	return strings.Contains(s, "stopped after") && strings.Contains(s, "redirects") ||
+		strings.Contains(s, "failed to parse Location header") ||
 		strings.Contains(s, "unsupported protocol scheme") ||
 		strings.Contains(s, "invalid header")
 }
