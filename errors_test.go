@@ -467,17 +467,25 @@ func newSecretClient(t *testing.T, opts ...Option) (*Client, *httpmock.MockTrans
 func TestAPIErrorRedactsEscapedEcho(t *testing.T) {
 	t.Parallel()
 	bodies := map[string]string{
-		"path-escaped JSON":  `{"error":"UNAUTHORIZED","message":"bad secret Zebra%2FQuartz+9f3e-secret"}`,
-		"lower-case hex":     `{"error":"UNAUTHORIZED","message":"bad secret zebra? no: Zebra%2fQuartz%2b9f3e-secret"}`,
-		"HTML":               `<html><title>Unauthorized: Zebra&#x2F;Quartz&#43;9f3e-secret</title></html>`,
-		"JSON \\/":           `{"error":"UNAUTHORIZED","message":"bad secret Zebra\/Quartz+9f3e-secret"}`,
-		"JSON \\u002b":       `{"error":"UNAUTHORIZED","message":"bad secret Zebra/Quartz\u002b9f3e-secret"}`,
-		"JSON code":          `{"error":"Zebra\/Quartz\u002B9f3e-secret","message":"x"}`,
-		"plain query string": "denied: /batches/1?apikey=key-1234&secret=Zebra%2FQuartz%2B9f3e-secret",
+		"path-escaped JSON":  "errors_echo_path_escaped.json",
+		"lower-case hex":     "errors_echo_lower_hex.json",
+		"HTML":               "errors_echo_html.html",
+		"JSON \\/":           "errors_echo_json_slash.json",
+		"JSON \\u002b":       "errors_echo_json_u002b.json",
+		"JSON code":          "errors_echo_in_code.json",
+		"plain query string": "", // inline below
 	}
-	for name, body := range bodies {
+	for name, file := range bodies {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
+			body := "denied: /batches/1?apikey=key-1234&secret=Zebra%2FQuartz%2B9f3e-secret"
+			if file != "" {
+				b, err := os.ReadFile(filepath.Join("testdata", file))
+				if err != nil {
+					t.Fatal(err)
+				}
+				body = string(b)
+			}
 			c, mt := newSecretClient(t)
 			mt.RegisterResponder(http.MethodGet, "https://api.test/v1/batches/1", httpmock.NewStringResponder(401, body))
 			_, err := c.GetBatch(t.Context(), "1")
@@ -629,7 +637,7 @@ func TestServerTextIsEscapedInErrors(t *testing.T) {
 		body   string
 		path   string
 	}{
-		{"JSON message", 400, "application/json", `{"error":"BAD\u001b[2J","message":"\u001b]0;pwned\u0007\u001b[2J\u202e"}`, "batches/1"},
+		{"JSON message", 400, "application/json", "", "batches/1"}, // testdata/errors_control_chars.json
 		{"plain text", 500, "text/plain", "oops " + evil, "batches/1"},
 		{"HTML title", 503, "text/html", "<html><title>down " + evil + "</title></html>", "batches/1"},
 		{"legacy ERR", 400, "application/json", `{"ERR":"bad \u009b31m"}`, "batches/1"},
@@ -639,6 +647,13 @@ func TestServerTextIsEscapedInErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			c, mt := newMockClient(t, WithRetryPolicy(RetryPolicy{MaxRetries: 0}))
+			if tt.body == "" {
+				b, err := os.ReadFile(filepath.Join("testdata", "errors_control_chars.json"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				tt.body = string(b)
+			}
 			resp := httpmock.NewStringResponder(tt.status, tt.body).HeaderSet(http.Header{"Content-Type": {tt.ctype}})
 			if tt.path == "batches/2" {
 				mt.RegisterResponder(http.MethodGet, "https://api.test/v1/batches/2",
