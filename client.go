@@ -8,10 +8,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -88,6 +90,15 @@ func WithBaseURL(rawURL string) Option {
 //
 // Note that a Timeout on hc bounds each attempt including the download of a
 // results file; prefer a context deadline for whole calls.
+//
+// Warning: hc's Transport sends the request, so it sees the credentials:
+// r.URL carries ?apikey=…&secret=…. A tracing or logging wrapper there
+// (otelhttp, a dumping RoundTripper) records the secret unless you make it
+// drop the query. The SDK's own logs and errors never show it.
+//
+// A redirect whose URL carries the secret is refused before anything is
+// sent to it; hc's CheckRedirect, if any, runs after that check (without
+// one, at most 10 redirects are followed, as by net/http).
 func WithHTTPClient(hc *http.Client) Option {
 	return func(o *options) error {
 		if hc == nil {
@@ -206,6 +217,7 @@ func NewClient(apiKey, secret string, opts ...Option) (*Client, error) {
 		base2 = t
 	}
 	hc.Transport = &authTransport{base: base2, scheme: base.Scheme, host: base.Host, apiKey: apiKey, secret: secret}
+	hc.CheckRedirect = checkRedirect(secret, hc.CheckRedirect)
 
 	c.rc = &retryablehttp.Client{
 		HTTPClient:     &hc,
@@ -300,10 +312,85 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
+// errRedirectCarriesSecret refuses a redirect whose URL carries the secret.
+var errRedirectCarriesSecret = errors.New("hlrlookup: refused to follow a redirect whose URL carries the API secret")
+
+// maxRedirects is net/http's own limit, kept when the caller's client has no
+// CheckRedirect.
+const maxRedirects = 10
+
+// checkRedirect returns the client's redirect policy: the credentials a
+// server echoed into a Location's query (apikey, secret) are dropped; a
+// redirect that still carries the secret anywhere in its URL (path, query,
+// fragment, user information, host), in any spelling the redaction rule
+// knows, is refused before it is sent; then the caller's policy applies
+// (net/http's limit of 10 redirects without one).
+func checkRedirect(secret string, next func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
+	return func(req *http.Request, via []*http.Request) error {
+		dropCredentialParams(req.URL)
+		if urlCarries(req.URL, secret) {
+			return errRedirectCarriesSecret
+		}
+		if next != nil {
+			return next(req, via)
+		}
+		if len(via) >= maxRedirects {
+			return fmt.Errorf("stopped after %d redirects", maxRedirects)
+		}
+		return nil
+	}
+}
+
+// dropCredentialParams removes the apikey and secret parameters from u's
+// query (the SDK adds its own where they belong).
+func dropCredentialParams(u *url.URL) {
+	if u.RawQuery == "" {
+		return
+	}
+	q, err := url.ParseQuery(u.RawQuery)
+	if err != nil {
+		return // left as it is; urlCarries still looks at it
+	}
+	changed := false
+	for k := range q {
+		if strings.EqualFold(k, "apikey") || strings.EqualFold(k, "secret") {
+			q.Del(k)
+			changed = true
+		}
+	}
+	if changed {
+		u.RawQuery = q.Encode()
+	}
+}
+
+// urlCarries reports whether any part of u, raw or decoded, holds the
+// secret by the redaction rule.
+func urlCarries(u *url.URL, secret string) bool {
+	q, err := url.QueryUnescape(u.RawQuery)
+	if err != nil {
+		q = u.RawQuery
+	}
+	// A "#" or "?" of an HTML reference (&#47;) splits the URL's parts: look
+	// at them joined too.
+	parts := []string{u.String(), u.Opaque, u.Host, u.Path, u.RawPath, u.RawQuery, q, u.Fragment, u.RawFragment,
+		u.EscapedPath() + "?" + u.RawQuery + "#" + u.EscapedFragment(), u.Path + "?" + q + "#" + u.Fragment, u.Path + "#" + u.Fragment}
+	if u.User != nil {
+		p, _ := u.User.Password()
+		parts = append(parts, u.User.String(), u.User.Username(), p)
+	}
+	for _, p := range parts {
+		if mentions(p, secret) {
+			return true
+		}
+	}
+	return false
+}
+
 // authTransport adds the credentials to a clone of each request bound for the
 // API's own scheme and host, beneath the retry layer, and hands back the
 // original, credential-free request on the response. Requests to any other
-// host (a redirect, say) go out untouched.
+// host (a redirect, say) never get credentials: echoed ones are dropped, and
+// a request whose URL still carries the secret is not sent.
 type authTransport struct {
 	base           http.RoundTripper
 	scheme, host   string
@@ -312,7 +399,15 @@ type authTransport struct {
 
 func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.URL.Scheme != t.scheme || !strings.EqualFold(req.URL.Host, t.host) {
-		return t.base.RoundTrip(t.withoutCredentials(req))
+		clean, err := t.withoutCredentials(req)
+		if err != nil {
+			if req.Body != nil {
+				_ = req.Body.Close()
+			}
+			return nil, err
+		}
+		resp, err := t.base.RoundTrip(clean)
+		return resp, scrubError(err, t.secret)
 	}
 	authed := req.Clone(req.Context())
 	q := authed.URL.Query()
@@ -329,25 +424,19 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, err
 }
 
-// withoutCredentials strips the credentials from a request bound for another
-// host, in case the API put them into a redirect's Location.
-func (t *authTransport) withoutCredentials(req *http.Request) *http.Request {
-	raw := req.URL.RawQuery
-	if raw == "" || !strings.Contains(raw, t.secret) && !strings.Contains(raw, url.QueryEscape(t.secret)) {
-		return req
+// withoutCredentials returns req, or a clone without the credentials a
+// server echoed into a redirect's query, for a request bound for another
+// host; it refuses one whose URL still carries the secret.
+func (t *authTransport) withoutCredentials(req *http.Request) (*http.Request, error) {
+	if !urlCarries(req.URL, t.secret) && !strings.Contains(strings.ToLower(req.URL.RawQuery), "apikey") {
+		return req, nil
 	}
 	clean := req.Clone(req.Context())
-	q := clean.URL.Query()
-	for k, vs := range q {
-		for _, v := range vs {
-			if v == t.secret || strings.Contains(v, t.secret) {
-				q.Del(k)
-			}
-		}
+	dropCredentialParams(clean.URL)
+	if urlCarries(clean.URL, t.secret) {
+		return nil, errRedirectCarriesSecret
 	}
-	q.Del("apikey")
-	clean.URL.RawQuery = q.Encode()
-	return clean
+	return clean, nil
 }
 
 // retryMode says which failures of a request may be retried.
@@ -520,7 +609,7 @@ func decodeJSONBody(op, method string, resp *http.Response, v any) error {
 	} else {
 		data, err = io.ReadAll(io.LimitReader(resp.Body, maxMetadataBytes+1))
 	}
-	where := fmt.Sprintf("hlrlookup: %s: %s %s", op, method, resp.Request.URL.Path)
+	where := escapeControl(fmt.Sprintf("hlrlookup: %s: %s %s", op, method, resp.Request.URL.Path)) // a redirect's path comes from the server
 	if err != nil {
 		return fmt.Errorf("%s: %w: reading the response: %w", where, ErrUnexpectedResponse, err)
 	}
@@ -528,8 +617,8 @@ func decodeJSONBody(op, method string, resp *http.Response, v any) error {
 		return fmt.Errorf("%s: %w: the response is larger than %d MiB", where, ErrUnexpectedResponse, maxMetadataBytes>>20)
 	}
 	if err := json.Unmarshal(data, v); err != nil {
-		return fmt.Errorf("%s: %w: %s (Content-Type %q, %d bytes): %v",
-			where, ErrUnexpectedResponse, describeBody(data), resp.Header.Get("Content-Type"), len(data), err)
+		return fmt.Errorf("%s: %w: %s (Content-Type %q, %d bytes): %s",
+			where, ErrUnexpectedResponse, describeBody(data), resp.Header.Get("Content-Type"), len(data), escapeControl(err.Error()))
 	}
 	return nil
 }
@@ -594,7 +683,7 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 		if st != nil && !neverSent(err) {
 			st.mayHaveActed = true
 		}
-		c.logRetry(ctx, st, 0, err)
+		c.logRetry(ctx, st, nil, err)
 		return true, nil
 	}
 	switch code := resp.StatusCode; {
@@ -615,13 +704,23 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 	default:
 		return false, nil
 	}
-	c.logRetry(ctx, st, resp.StatusCode, nil)
+	c.logRetry(ctx, st, resp, nil)
 	return true, nil
 }
 
-func (c *Client) logRetry(ctx context.Context, st *callState, status int, err error) {
-	if st == nil {
+// logRetry logs "will retry" when a retry really follows: retries are left
+// (retryablehttp calls CheckRetry after the last attempt too), the context
+// is not done, and its deadline leaves room for the shortest possible wait.
+func (c *Client) logRetry(ctx context.Context, st *callState, resp *http.Response, err error) {
+	if st == nil || st.attempts > c.retry.MaxRetries || ctx.Err() != nil {
 		return
+	}
+	if dl, ok := ctx.Deadline(); ok && time.Now().Add(c.shortestWait(st.attempts-1, resp)).After(dl) {
+		return // retryablehttp will wait, but the deadline ends the call first
+	}
+	status := 0
+	if resp != nil {
+		status = resp.StatusCode
 	}
 	attrs := []slog.Attr{slog.String("op", st.op), slog.String("method", st.method), slog.String("path", st.path), slog.Int("attempt", st.attempts)}
 	if status != 0 {
@@ -641,11 +740,7 @@ func (c *Client) backoff(minWait, maxWait time.Duration, attempt int, resp *http
 			return min(wait, maxWait)
 		}
 	}
-	d := minWait
-	for i := 0; i < attempt && d < maxWait; i++ {
-		d *= 2
-	}
-	d = min(d, maxWait)
+	d := exponentialWait(minWait, maxWait, attempt)
 	// Equal jitter: between half and all of d, so that many clients spread out.
 	if half := d / 2; half > 0 {
 		d = half + jitter(half)
@@ -653,16 +748,49 @@ func (c *Client) backoff(minWait, maxWait time.Duration, attempt int, resp *http
 	return d
 }
 
-// retryAfter reads a Retry-After header in seconds or as an HTTP date.
+// maxRetryAfterSeconds is the largest number of seconds a Duration holds.
+const maxRetryAfterSeconds = int64(math.MaxInt64 / time.Second)
+
+// exponentialWait is MinWait·2^attempt, capped at MaxWait, before jitter.
+func exponentialWait(minWait, maxWait time.Duration, attempt int) time.Duration {
+	d := minWait
+	for i := 0; i < attempt && d < maxWait; i++ {
+		if d > maxWait/2 {
+			return maxWait // doubling would pass MaxWait, or overflow
+		}
+		d *= 2
+	}
+	return min(d, maxWait)
+}
+
+// shortestWait is the least backoff can wait after the given attempt
+// (numbered from 0): the capped Retry-After, or half the exponential wait.
+func (c *Client) shortestWait(attempt int, resp *http.Response) time.Duration {
+	if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
+		if wait, ok := retryAfter(resp); ok {
+			return min(wait, c.retry.MaxWait)
+		}
+	}
+	d := exponentialWait(c.retry.MinWait, c.retry.MaxWait, attempt)
+	if half := d / 2; half > 0 {
+		return half
+	}
+	return d
+}
+
+// retryAfter reads a Retry-After header in seconds (digits only, as RFC 9110
+// says) or as an HTTP date. It saturates: a number of seconds too large for
+// a Duration, however many digits, gives the largest Duration, never a
+// wrapped or negative one. A date in the past gives 0.
 func retryAfter(resp *http.Response) (time.Duration, bool) {
 	v := strings.TrimSpace(resp.Header.Get("Retry-After"))
 	if v == "" {
 		return 0, false
 	}
-	var secs int64
-	if _, err := fmt.Sscanf(v, "%d", &secs); err == nil && fmt.Sprint(secs) == v {
-		if secs < 0 {
-			return 0, false
+	if strings.Trim(v, "0123456789") == "" {
+		secs, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || secs > maxRetryAfterSeconds { // only too many digits fails here
+			return math.MaxInt64, true
 		}
 		return time.Duration(secs) * time.Second, true
 	}

@@ -6,10 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -45,7 +48,7 @@ func newMockClient(t *testing.T, opts ...Option) (*Client, *httpmock.MockTranspo
 func assertNoSecret(t *testing.T, what string, v any) {
 	t.Helper()
 	for _, f := range []string{"%v", "%+v", "%#v", "%s"} {
-		if s := fmt.Sprintf(f, v); strings.Contains(s, testSecret) {
+		if s := fmt.Sprintf(f, v); containsSecret(s, testSecret) {
 			t.Errorf("%s formatted with %s shows the secret: %s", what, f, s)
 		}
 	}
@@ -314,6 +317,8 @@ func TestSecretNeverLeaks(t *testing.T) {
 			fmt.Fprintf(w, `{"error":"UNAUTHORIZED","message":"bad secret %s for %s"}`, r.URL.Query().Get("secret"), r.URL.String())
 		case "/batches/2":
 			http.Redirect(w, r, other.URL+"/elsewhere?"+r.URL.RawQuery, http.StatusFound)
+		case "/batches/4":
+			http.Redirect(w, r, "/loop/"+r.URL.Query().Get("secret"), http.StatusFound)
 		default:
 			w.WriteHeader(http.StatusServiceUnavailable)
 			fmt.Fprint(w, r.URL.String())
@@ -332,6 +337,7 @@ func TestSecretNeverLeaks(t *testing.T) {
 		{name: "connection refused", base: refusedURL, id: "1"},
 		{name: "truncated body", base: cut.URL, id: "1", want: ErrUnexpectedResponse},
 		{name: "redirect to another host", base: echo.URL, id: "2"},
+		{name: "redirect with the secret in its path", base: echo.URL, id: "4", want: errRedirectCarriesSecret},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -356,11 +362,11 @@ func TestSecretNeverLeaks(t *testing.T) {
 			}
 			var ae *APIError
 			if errors.As(err, &ae) {
-				if bytes.Contains(ae.Body, []byte(testSecret)) || strings.Contains(ae.Message, testSecret) {
+				if containsSecret(string(ae.Body), testSecret) || containsSecret(ae.Message, testSecret) {
 					t.Errorf("APIError keeps the secret: %q / %q", ae.Message, ae.Body)
 				}
 			}
-			if strings.Contains(logs.String(), testSecret) {
+			if containsSecret(logs.String(), testSecret) {
 				t.Errorf("logs show the secret:\n%s", logs.String())
 			}
 			if !strings.Contains(logs.String(), "hlrlookup: sending") {
@@ -570,6 +576,330 @@ func TestDecodeRefusesHTMLAndHugeBodies(t *testing.T) {
 			if len(err.Error()) > 1000 {
 				t.Errorf("error is %d bytes long", len(err.Error()))
 			}
+		})
+	}
+}
+
+// TestRedirectCarryingTheSecretIsRefused: a redirect whose URL carries the
+// secret, in any part and any encoding, is refused before anything is sent
+// to it, on the API's host or another; the error and the debug logs show
+// no secret; it is not retried (issue 9, item 6).
+func TestRedirectCarryingTheSecretIsRefused(t *testing.T) {
+	t.Parallel()
+	locations := map[string]string{
+		"same host, path":             "/loop/" + redSecret,
+		"same host, path-escaped":     "/loop/" + url.PathEscape(redSecret),
+		"same host, lower-case hex":   "/loop/Zebra%2fQuartz%2b9f3e-secret",
+		"same host, other parameter":  "/v1/batches/1?token=" + url.QueryEscape(redSecret),
+		"same host, fragment":         "/v1/batches/1#" + url.PathEscape(redSecret),
+		"same host, escaped twice":    "/loop/Zebra%252FQuartz%252B9f3e-secret",
+		"other host, path":            "https://evil.test/x/" + url.PathEscape(redSecret),
+		"other host, query":           "https://evil.test/x?q=" + url.QueryEscape(redSecret),
+		"other host, user info":       "https://" + url.PathEscape(redSecret) + "@evil.test/x",
+		"other host, HTML-escaped":    "https://evil.test/x/Zebra&#x2F;Quartz&#43;9f3e-secret",
+		"other host, JSON \\u002b":    `https://evil.test/x/Zebra\u002FQuartz\u002b9f3e-secret`,
+		"other host, echoed + path":   "https://evil.test/" + url.PathEscape(redSecret) + "?apikey=key-1234&secret=" + url.QueryEscape(redSecret),
+		"http downgrade, same host":   "http://api.test/x/" + url.PathEscape(redSecret),
+		"other host, 307 with a body": "https://evil.test/x/" + url.PathEscape(redSecret),
+	}
+	for name, loc := range locations {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			var logs bytes.Buffer
+			logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+			c, mt := newSecretClient(t, WithLogger(logger))
+			status := http.StatusFound
+			if strings.Contains(name, "307") {
+				status = http.StatusTemporaryRedirect
+			}
+			mt.RegisterResponder(http.MethodGet, "https://api.test/v1/batches/1",
+				httpmock.NewStringResponder(status, "").HeaderSet(http.Header{"Location": {loc}}))
+			var sentElsewhere []string
+			mt.RegisterNoResponder(func(r *http.Request) (*http.Response, error) {
+				sentElsewhere = append(sentElsewhere, r.URL.String())
+				return httpmock.NewStringResponse(http.StatusGone, "gone"), nil
+			})
+			_, err := c.GetBatch(t.Context(), "1")
+			if err == nil {
+				t.Fatal("the redirect was followed to a success")
+			}
+			if len(sentElsewhere) > 0 {
+				t.Errorf("a request was sent to the redirect target: %q", sentElsewhere)
+			}
+			if !errors.Is(err, errRedirectCarriesSecret) {
+				t.Errorf("err = %v, want the refusal", err)
+			}
+			if n := mt.GetTotalCallCount(); n != 1 {
+				t.Errorf("%d requests, want 1 (a refusal is not retried)", n)
+			}
+			for _, s := range []string{err.Error(), fmt.Sprintf("%+v %#v", err, err), logs.String()} {
+				if containsSecret(s, redSecret) {
+					t.Errorf("shows the secret: %s", s)
+				}
+			}
+			if strings.Contains(logs.String(), "will retry") {
+				t.Errorf("a refused redirect is retried:\n%s", logs.String())
+			}
+		})
+	}
+}
+
+// TestUnparsableLocationIsNotRetried: a Location net/http cannot parse
+// fails at once (repeating cannot fix it), and its text, which quotes the
+// Location, shows no secret.
+func TestUnparsableLocationIsNotRetried(t *testing.T) {
+	t.Parallel()
+	c, mt := newSecretClient(t)
+	mt.RegisterResponder(http.MethodGet, "https://api.test/v1/batches/1",
+		httpmock.NewStringResponder(http.StatusFound, "").HeaderSet(http.Header{"Location": {"/loop/" + redSecret + "%zz\x1b"}}))
+	_, err := c.GetBatch(t.Context(), "1")
+	if err == nil || !strings.Contains(err.Error(), "failed to parse Location header") {
+		t.Fatalf("err = %v", err)
+	}
+	if containsSecret(fmt.Sprintf("%v %+v %#v", err, err, err), redSecret) {
+		t.Errorf("shows the secret: %v", err)
+	}
+	if n := mt.GetTotalCallCount(); n != 1 {
+		t.Errorf("%d requests, want 1", n)
+	}
+}
+
+// TestRedirectOverTheWire: on real sockets, a 307 to another host with the
+// secret in its path never reaches that host, and one that only echoes the
+// credentials in its query reaches it without them.
+func TestRedirectOverTheWire(t *testing.T) {
+	t.Parallel()
+	var got []string
+	var mu sync.Mutex
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		got = append(got, r.URL.String()+" "+r.Header.Get("Referer"))
+		mu.Unlock()
+		http.Error(w, "gone", http.StatusGone)
+	}))
+	t.Cleanup(other.Close)
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/batches/1":
+			http.Redirect(w, r, other.URL+"/x/"+url.PathEscape(r.URL.Query().Get("secret")), http.StatusTemporaryRedirect)
+		case "/batches/2":
+			http.Redirect(w, r, other.URL+"/y?"+r.URL.RawQuery, http.StatusTemporaryRedirect)
+		case "/batches/3":
+			http.Redirect(w, r, "/loop/"+r.URL.Query().Get("secret"), http.StatusFound)
+		default:
+			http.Redirect(w, r, r.URL.Path, http.StatusFound)
+		}
+	}))
+	t.Cleanup(api.Close)
+	c, err := NewClient(testKey, redSecret, WithBaseURL(api.URL), WithRetryPolicy(RetryPolicy{MaxRetries: 1, MinWait: time.Millisecond, MaxWait: time.Millisecond}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []BatchID{"1", "2", "3"} {
+		_, err := c.GetBatch(t.Context(), id)
+		if err == nil || containsSecret(fmt.Sprintf("%v %+v %#v", err, err, err), redSecret) {
+			t.Errorf("GetBatch(%s) = %v", id, err)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, g := range got {
+		if containsSecret(g, redSecret) || strings.Contains(g, "apikey") {
+			t.Errorf("the other host received %s", g)
+		}
+	}
+	if len(got) != 1 || !strings.HasPrefix(got[0], "/y ") {
+		t.Errorf("the other host got %q, want only the credential-free /y", got)
+	}
+}
+
+// TestRedirectPolicyKeepsTheCallersCheck: the caller's CheckRedirect still
+// runs, after the secret check; without one, net/http's limit of 10 holds.
+func TestRedirectPolicyKeepsTheCallersCheck(t *testing.T) {
+	t.Parallel()
+	mt := httpmock.NewMockTransport()
+	mt.RegisterResponder(http.MethodGet, "=~^https://api.test/v1/batches/",
+		httpmock.NewStringResponder(http.StatusFound, "").HeaderSet(http.Header{"Location": {"/v1/batches/1"}}))
+	mt.RegisterResponder(http.MethodGet, "https://api.test/v1/batches/9",
+		httpmock.NewStringResponder(http.StatusFound, "").HeaderSet(http.Header{"Location": {"/x/" + redSecret}}))
+	calls := 0
+	mine := errors.New("caller's policy")
+	hc := &http.Client{Transport: mt, CheckRedirect: func(*http.Request, []*http.Request) error { calls++; return mine }}
+	c, err := NewClient(testKey, redSecret, WithHTTPClient(hc), WithBaseURL("https://api.test/v1"), WithRetryPolicy(RetryPolicy{MaxRetries: 0}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.GetBatch(t.Context(), "1"); !errors.Is(err, mine) || calls != 1 {
+		t.Errorf("caller's CheckRedirect: err %v, %d calls", err, calls)
+	}
+	if _, err := c.GetBatch(t.Context(), "9"); !errors.Is(err, errRedirectCarriesSecret) || calls != 1 {
+		t.Errorf("secret redirect: err %v, caller's check called %d times (want it not reached)", err, calls)
+	}
+	c2, _ := newSecretClient(t, WithRetryPolicy(RetryPolicy{MaxRetries: 0}))
+	hc2 := *c2.rc.HTTPClient
+	hc2.Transport.(*authTransport).base = mt
+	c2.rc.HTTPClient = &hc2
+	if _, err := c2.GetBatch(t.Context(), "1"); err == nil || !strings.Contains(err.Error(), "stopped after 10 redirects") {
+		t.Errorf("default limit: err = %v", err)
+	}
+}
+
+// TestRetryAfterSaturates: a Retry-After too large for a Duration saturates
+// instead of wrapping to a negative or small wait (issue 9, item 11).
+func TestRetryAfterSaturates(t *testing.T) {
+	t.Parallel()
+	ra := func(v string) *http.Response {
+		return &http.Response{StatusCode: 429, Header: http.Header{"Retry-After": {v}}}
+	}
+	const maxDur = time.Duration(math.MaxInt64)
+	tests := []struct {
+		value string
+		want  time.Duration
+		ok    bool
+	}{
+		{"5", 5 * time.Second, true},
+		{"007", 7 * time.Second, true},
+		{" 5 ", 5 * time.Second, true},
+		{"0", 0, true},
+		{"9223372036", 9223372036 * time.Second, true},
+		{"9223372037", maxDur, true},
+		{"99999999999", maxDur, true},
+		{"9223372036854775808", maxDur, true},
+		{strings.Repeat("9", 40), maxDur, true},
+		{"1" + strings.Repeat("0", 30), maxDur, true},
+		{"-5", 0, false},
+		{"+5", 0, false},
+		{"5s", 0, false},
+		{"1e3", 0, false},
+		{"Fri, 31 Dec 9999 23:59:59 GMT", maxDur, true},
+		{"Mon, 01 Jan 0001 00:00:00 GMT", 0, true},
+		{"Wed, 21 Oct 2015 07:28:00 GMT", 0, true},
+	}
+	for _, tt := range tests {
+		got, ok := retryAfter(ra(tt.value))
+		if ok != tt.ok || got != tt.want {
+			t.Errorf("retryAfter(%q) = %v, %v; want %v, %v", tt.value, got, ok, tt.want, tt.ok)
+		}
+	}
+	c, _ := newMockClient(t)
+	for _, v := range []string{"9223372037", "99999999999", "Fri, 31 Dec 9999 23:59:59 GMT"} {
+		if d := c.backoff(time.Millisecond, 5*time.Second, 0, ra(v)); d != 5*time.Second {
+			t.Errorf("backoff with Retry-After %s = %v, want MaxWait 5s", v, d)
+		}
+	}
+	for attempt := range 100 {
+		if d := c.backoff(time.Second, maxDur, attempt, nil); d <= 0 {
+			t.Fatalf("backoff(attempt %d, MaxWait max) = %v", attempt, d)
+		}
+	}
+}
+
+// TestHugeRetryAfterWaitsMaxWait: with MaxWait 5s, four 429s carrying
+// Retry-After 9223372037 take three waits of 5s, and the error's RetryAfter
+// is positive.
+func TestHugeRetryAfterWaitsMaxWait(t *testing.T) {
+	t.Parallel()
+	for _, v := range []string{"9223372037", "99999999999"} {
+		synctest.Test(t, func(t *testing.T) {
+			c, mt := newMockClient(t, WithRetryPolicy(RetryPolicy{MaxRetries: 3, MinWait: time.Millisecond, MaxWait: 5 * time.Second}))
+			mt.RegisterResponder(http.MethodGet, "https://api.test/v1/batches/1",
+				httpmock.NewStringResponder(429, "").HeaderSet(http.Header{"Retry-After": {v}}))
+			start := time.Now()
+			_, err := c.GetBatch(t.Context(), "1")
+			var ae *APIError
+			if !errors.As(err, &ae) || !errors.Is(err, ErrRateLimited) {
+				t.Fatalf("err = %v", err)
+			}
+			if el := time.Since(start); el != 15*time.Second {
+				t.Errorf("Retry-After %s: elapsed %v, want 3 × MaxWait = 15s", v, el)
+			}
+			if ae.RetryAfter != time.Duration(math.MaxInt64) {
+				t.Errorf("Retry-After %s: APIError.RetryAfter = %v", v, ae.RetryAfter)
+			}
+			if n := mt.GetTotalCallCount(); n != 4 {
+				t.Errorf("%d requests, want 4", n)
+			}
+		})
+	}
+}
+
+// recordHandler is a slog.Handler that keeps every record.
+type recordHandler struct {
+	mu      sync.Mutex
+	records []slog.Record
+}
+
+func (h *recordHandler) Enabled(context.Context, slog.Level) bool { return true }
+func (h *recordHandler) Handle(_ context.Context, r slog.Record) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.records = append(h.records, r.Clone())
+	return nil
+}
+func (h *recordHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h *recordHandler) WithGroup(string) slog.Handler      { return h }
+
+// retryAttempts returns the attempt attribute of each "will retry" record.
+func (h *recordHandler) retryAttempts() []int64 {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var out []int64
+	for _, r := range h.records {
+		if r.Message != "hlrlookup: will retry" {
+			continue
+		}
+		r.Attrs(func(a slog.Attr) bool {
+			if a.Key == "attempt" {
+				out = append(out, a.Value.Int64())
+			}
+			return true
+		})
+	}
+	return out
+}
+
+// TestWillRetryOnlyWhenARetryFollows: "will retry" is logged once per retry
+// that really follows, never on the final attempt (issue 9, item 12).
+func TestWillRetryOnlyWhenARetryFollows(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		maxRetries int
+		timeout    time.Duration
+		responder  httpmock.Responder
+		want       []int64
+		calls      int
+	}{
+		{"503 every time", 3, 0, httpmock.NewStringResponder(503, ""), []int64{1, 2, 3}, 4},
+		{"reset every time", 2, 0, httpmock.NewErrorResponder(&net.OpError{Op: "read", Net: "tcp", Err: errors.New("connection reset by peer")}), []int64{1, 2}, 3},
+		{"no retries", 0, 0, httpmock.NewStringResponder(500, ""), nil, 1},
+		// The shortest backoff (half of MinWait 1ms) outlasts the deadline.
+		{"deadline before the wait ends", 3, 100 * time.Microsecond, httpmock.NewStringResponder(503, ""), nil, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			synctest.Test(t, func(t *testing.T) {
+				h := &recordHandler{}
+				c, mt := newMockClient(t, WithLogger(slog.New(h)),
+					WithRetryPolicy(RetryPolicy{MaxRetries: tt.maxRetries, MinWait: time.Millisecond, MaxWait: time.Millisecond}))
+				mt.RegisterResponder(http.MethodGet, "https://api.test/v1/batches/1", tt.responder)
+				ctx := t.Context()
+				if tt.timeout > 0 {
+					var cancel context.CancelFunc
+					ctx, cancel = context.WithTimeout(ctx, tt.timeout)
+					defer cancel()
+				}
+				if _, err := c.GetBatch(ctx, "1"); err == nil {
+					t.Fatal("no error")
+				}
+				if got := h.retryAttempts(); fmt.Sprint(got) != fmt.Sprint(tt.want) {
+					t.Errorf("will retry at attempts %v, want %v", got, tt.want)
+				}
+				if n := mt.GetTotalCallCount(); n != tt.calls {
+					t.Errorf("%d requests, want %d", n, tt.calls)
+				}
+			})
 		})
 	}
 }

@@ -8,15 +8,22 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html"
 	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
+	"reflect"
 	"regexp"
+	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
+	"unicode"
+	"unicode/utf16"
+	"unicode/utf8"
 )
 
 // The sentinels below classify an *APIError with errors.Is: one per entry of
@@ -120,16 +127,26 @@ const maxErrorBodyBytes = 64 << 10
 // errors.As to read its fields.
 type APIError struct {
 	StatusCode int
-	Code       string // the server's error code, if any (e.g. "NOT_FOUND")
-	Message    string // the server's words, if any
-	Method     string
-	Path       string // never the query
-	Attempts   int    // how many times the request was sent
-	Body       []byte // the start of the response body, at most 64 KiB
+	// Code and Message are the server's error code (e.g. "NOT_FOUND") and
+	// words, if any, sanitized: the secret redacted, control characters
+	// (ESC, BEL, …) and bidirectional formatting characters shown as Go
+	// escapes (\x1b), so that they are safe to print on a terminal.
+	Code    string
+	Message string
+	Method  string
+	Path    string // never the query
+	// Attempts is how many times the request was sent.
+	Attempts int
+	// Body is the start of the response body, at most 64 KiB, as the server
+	// sent it except that the secret is redacted: it may hold control
+	// characters, so print it with %q.
+	Body []byte
 
-	Op         string        // the SDK operation, e.g. "get batch"
-	Hint       string        // what the vendor's page gives as possible reasons
-	RetryAfter time.Duration // the server's Retry-After, if it sent one
+	Op   string // the SDK operation, e.g. "get batch"
+	Hint string // what the vendor's page gives as possible reasons
+	// RetryAfter is the server's Retry-After, if it sent one; a value too
+	// large for a Duration is the largest Duration, never negative.
+	RetryAfter time.Duration
 
 	// earlierMayHaveActed: an earlier attempt of this call may have been
 	// applied (no answer after sending, or 500/502/504).
@@ -137,22 +154,23 @@ type APIError struct {
 }
 
 // Error names the operation, the request, the status, the server's words and
-// a hint about the likely cause.
+// a hint about the likely cause. Control characters in any field are shown
+// escaped (\x1b), so the text is safe to print on a terminal.
 func (e *APIError) Error() string {
 	var b strings.Builder
 	b.WriteString("hlrlookup: ")
 	if e.Op != "" {
-		b.WriteString(e.Op)
+		b.WriteString(escapeControl(e.Op))
 		b.WriteString(": ")
 	}
-	fmt.Fprintf(&b, "%s %s: %d %s", e.Method, e.Path, e.StatusCode, http.StatusText(e.StatusCode))
+	fmt.Fprintf(&b, "%s %s: %d %s", escapeControl(e.Method), escapeControl(e.Path), e.StatusCode, http.StatusText(e.StatusCode))
 	if e.Code != "" {
 		b.WriteString(": ")
-		b.WriteString(e.Code)
+		b.WriteString(escapeControl(e.Code))
 	}
 	if e.Message != "" {
 		b.WriteString(": ")
-		b.WriteString(e.Message)
+		b.WriteString(escapeControl(e.Message))
 	}
 	if e.Attempts > 1 {
 		fmt.Fprintf(&b, " (after %d attempts)", e.Attempts)
@@ -186,8 +204,8 @@ func (c *Client) newAPIError(st *callState, resp *http.Response) *APIError {
 	code, msg := parseErrorBody(body, resp.Header.Get("Content-Type"))
 	e := &APIError{
 		StatusCode: resp.StatusCode,
-		Code:       code,
-		Message:    scrubString(msg, c.secret),
+		Code:       shorten(scrubString(code, c.secret)),
+		Message:    escapeControl(scrubString(msg, c.secret)), // parseErrorBody shortened it
 		Method:     st.method,
 		Path:       st.path,
 		Attempts:   max(st.attempts, 1),
@@ -258,9 +276,11 @@ func firstString(m map[string]any, keys ...string) string {
 	return ""
 }
 
+// shorten collapses white space, escapes control characters and bounds the
+// length of a server's message.
 func shorten(s string) string {
 	s = strings.TrimSpace(spaces.ReplaceAllString(s, " "))
-	s = strings.ToValidUTF8(s, "")
+	s = escapeControl(strings.ToValidUTF8(s, ""))
 	if len(s) > maxMessageLen {
 		cut := maxMessageLen
 		for cut > 0 && !isRuneStart(s[cut]) {
@@ -290,7 +310,7 @@ type RequestError struct {
 
 // Error names the operation and the request and gives the cause.
 func (e *RequestError) Error() string {
-	s := fmt.Sprintf("hlrlookup: %s: %s %s: %v", e.Op, e.Method, e.Path, e.Err)
+	s := escapeControl(fmt.Sprintf("hlrlookup: %s: %s %s: %v", e.Op, e.Method, e.Path, e.Err))
 	if e.Attempts > 1 {
 		s += fmt.Sprintf(" (after %d attempts)", e.Attempts)
 	}
@@ -342,45 +362,147 @@ func isPermanentTransportError(err error) bool {
 		hostErr     x509.HostnameError
 		invalid     x509.CertificateInvalidError
 	)
-	if errors.As(err, &certErr) || errors.As(err, &unknownAuth) || errors.As(err, &hostErr) || errors.As(err, &invalid) {
+	if errors.As(err, &certErr) || errors.As(err, &unknownAuth) || errors.As(err, &hostErr) || errors.As(err, &invalid) ||
+		errors.Is(err, errRedirectCarriesSecret) {
 		return true
 	}
 	s := err.Error()
 	return strings.Contains(s, "stopped after") && strings.Contains(s, "redirects") ||
+		strings.Contains(s, "failed to parse Location header") ||
 		strings.Contains(s, "unsupported protocol scheme") ||
 		strings.Contains(s, "invalid header")
 }
 
-// scrubError returns err with every URL's query removed and the secret
-// replaced, keeping its chain for errors.Is where it can.
+// scrubError returns err so that no error of its chain prints the secret.
+// An error whose chain never mentions the secret is returned as it is; any
+// other is wrapped in a *scrubbedError, which keeps its causes (scrubbed in
+// turn) for errors.Is and errors.As.
 func scrubError(err error, secret string) error {
+	if err == nil || secret == "" || !chainMentions(err, secret) {
+		return err
+	}
+	if s, ok := err.(*scrubbedError); ok {
+		return s
+	}
+	clean := cleanCopy(err, secret)
+	shown := err
+	if clean != nil {
+		shown = clean
+	}
+	return &scrubbedError{msg: scrubString(shown.Error(), secret), err: err, clean: clean,
+		scrub: func(e error) error { return scrubError(e, secret) }}
+}
+
+// cleanCopy returns a copy of err, for the types whose fields can be
+// scrubbed, with the secret redacted: a *url.Error loses its URL's query and
+// fragment; a *net.OpError and a *net.DNSError keep their fields. It returns
+// nil for any other type.
+func cleanCopy(err error, secret string) error {
+	switch e := err.(type) {
+	case *url.Error:
+		return &url.Error{Op: e.Op, URL: scrubString(stripQuery(e.URL), secret), Err: scrubError(e.Err, secret)}
+	case *net.OpError:
+		c := *e
+		c.Err = scrubError(e.Err, secret)
+		return &c
+	case *net.DNSError:
+		c := *e
+		c.Err, c.Name, c.Server = scrubString(e.Err, secret), scrubString(e.Name, secret), scrubString(e.Server, secret)
+		c.UnwrapErr = scrubError(e.UnwrapErr, secret)
+		return &c
+	}
+	return nil
+}
+
+// chainMentions reports whether err or any error beneath it prints the secret.
+func chainMentions(err error, secret string) bool {
 	if err == nil {
-		return nil
+		return false
 	}
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		clean := &url.Error{Op: ue.Op, URL: stripQuery(ue.URL), Err: scrubError(ue.Err, secret)}
-		if ue == err {
-			return clean
+	if mentions(err.Error(), secret) {
+		return true
+	}
+	if ue, ok := err.(*url.Error); ok && mentions(ue.URL, secret) { // Error() quotes the URL
+		return true
+	}
+	switch u := err.(type) {
+	case interface{ Unwrap() error }:
+		return chainMentions(u.Unwrap(), secret)
+	case interface{ Unwrap() []error }:
+		for _, e := range u.Unwrap() {
+			if chainMentions(e, secret) {
+				return true
+			}
 		}
 	}
-	if msg := err.Error(); secret != "" {
-		if scrubbed := scrubString(msg, secret); scrubbed != msg {
-			return &scrubbedError{msg: scrubbed, err: err}
-		}
-	}
-	return err
+	return false
 }
 
-// scrubbedError hides a message that contained the secret; Is and As still
-// see the original chain, but printing never shows it.
+// scrubbedError stands in for an error whose chain mentions the secret. It
+// prints the redacted text (for every fmt verb); Is matches what the original
+// matches; As gives a scrubbed copy of the original where its type allows one
+// (*url.Error, *net.OpError, *net.DNSError) and the original itself
+// otherwise; Unwrap gives the original's causes, each scrubbed in turn, so
+// errors.Is and errors.As reach every cause (a *net.DNSError, say) while
+// walking the chain never shows the secret. It holds no copy of the secret.
 type scrubbedError struct {
-	msg string
-	err error
+	msg   string
+	err   error             // the original
+	clean error             // cleanCopy(err), or nil
+	scrub func(error) error // scrubError with the secret
 }
 
-func (e *scrubbedError) Error() string        { return e.msg }
+func (e *scrubbedError) Error() string { return e.msg }
+
+// Format prints the redacted text for every verb, %#v included.
+func (e *scrubbedError) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, e.msg) }
+
+// Is reports whether the original error, or any of its causes, is target.
 func (e *scrubbedError) Is(target error) bool { return errors.Is(e.err, target) }
+
+// Timeout reports what the original says, so that a *url.Error around a
+// scrubbed timeout still reports one.
+func (e *scrubbedError) Timeout() bool {
+	var t interface{ Timeout() bool }
+	return errors.As(e.err, &t) && t.Timeout()
+}
+
+// As matches the original error itself (its causes are reached through
+// Unwrap, scrubbed), giving its scrubbed copy when there is one.
+func (e *scrubbedError) As(target any) bool {
+	v := reflect.ValueOf(target)
+	if v.Kind() != reflect.Pointer || v.IsNil() {
+		return false
+	}
+	for _, cand := range []error{e.clean, e.err} {
+		if cand != nil && reflect.TypeOf(cand).AssignableTo(v.Type().Elem()) {
+			v.Elem().Set(reflect.ValueOf(cand))
+			return true
+		}
+	}
+	if x, ok := e.err.(interface{ As(any) bool }); ok && x.As(target) {
+		return true
+	}
+	return false
+}
+
+// Unwrap returns the original error's causes, scrubbed.
+func (e *scrubbedError) Unwrap() []error {
+	var causes []error
+	switch u := e.err.(type) {
+	case interface{ Unwrap() error }:
+		causes = []error{u.Unwrap()}
+	case interface{ Unwrap() []error }:
+		causes = u.Unwrap()
+	}
+	out := make([]error, 0, len(causes))
+	for _, c := range causes {
+		if c != nil {
+			out = append(out, e.scrub(c))
+		}
+	}
+	return out
+}
 
 func stripQuery(raw string) string {
 	if i := strings.IndexAny(raw, "?#"); i >= 0 {
@@ -389,30 +511,269 @@ func stripQuery(raw string) string {
 	return raw
 }
 
-// minLiteralSecret is the shortest secret replaced wherever it appears; a
-// shorter one would match ordinary words ("s" in "refused"), so it is only
-// redacted where it stands as a secret= query value.
+// The redaction rule (scrubString):
+//
+// The secret is replaced by "REDACTED" wherever the whole of it appears in
+// any spelling a server or a library may give it, each character spelt on
+// its own in any of these ways:
+//   - as it is;
+//   - percent-encoded, upper- or lower-case hex, "%" itself possibly
+//     escaped once more (%252F); a space also as "+";
+//   - as an HTML character reference: decimal or hex, leading zeros or not
+//     (&#47; &#x2F; &#X02f;), or named (&sol; &plus; &amp; …);
+//   - as a JSON string escape: \/ \" \\ \n …, \uXXXX in either case,
+//     surrogate pairs for characters beyond the BMP; or as Go quotes a
+//     control character (\x01); any of these quoted once more (\\u002F, as
+//     %q prints a JSON text).
+//
+// A secret of minLiteralSecret bytes or more is replaced wherever it
+// appears. A shorter one would match ordinary text ("s" in "refused"), so it
+// is replaced only where it stands as a whole token: where its first (last)
+// character is a letter or digit, the character before (after) it, decoded
+// as above, is not a letter or digit; so "secret=abc&" and "bad key abc."
+// are redacted, "abcdef" is not. Nothing else changes: a "secret=" with no
+// value or another value stays as the server wrote it.
 const minLiteralSecret = 6
 
-// secretParam matches a secret in a query string, escaped or not.
-var secretParam = regexp.MustCompile(`(?i)(secret(?:=|%3D))[^&\s"'<>]*`)
+// secretMatcher finds the secret in every spelling scrubString covers.
+type secretMatcher struct {
+	re                  *regexp.Regexp
+	short               bool // shorter than minLiteralSecret: whole tokens only
+	wordFirst, wordLast bool // the secret starts (ends) with a letter or digit
+}
 
-// scrubString redacts the secret from s: every secret= value, and the secret
-// itself (plain or query-escaped) when it is long enough to be unmistakable.
-func scrubString(s, secret string) string {
-	if secret == "" {
-		return s
+var (
+	matchersMu sync.Mutex
+	matchers   = map[string]*secretMatcher{}
+)
+
+// matcherFor returns the matcher of secret, compiled once; the cache holds a
+// few secrets (one per set of credentials in use).
+func matcherFor(secret string) *secretMatcher {
+	matchersMu.Lock()
+	defer matchersMu.Unlock()
+	if m, ok := matchers[secret]; ok {
+		return m
 	}
-	if strings.Contains(strings.ToLower(s), "secret") {
-		s = secretParam.ReplaceAllString(s, "${1}REDACTED")
+	if len(matchers) >= 64 {
+		clear(matchers)
 	}
-	if len(secret) >= minLiteralSecret {
-		s = strings.ReplaceAll(s, secret, "REDACTED")
-		if esc := url.QueryEscape(secret); esc != secret {
-			s = strings.ReplaceAll(s, esc, "REDACTED")
+	first, _ := utf8.DecodeRuneInString(secret)
+	last, _ := utf8.DecodeLastRuneInString(secret)
+	m := &secretMatcher{
+		re:        regexp.MustCompile(secretPattern(secret)),
+		short:     len(secret) < minLiteralSecret,
+		wordFirst: isWordRune(first),
+		wordLast:  isWordRune(last),
+	}
+	matchers[secret] = m
+	return m
+}
+
+// secretPattern is a regular expression matching secret with each of its
+// characters spelt in any of the ways the redaction rule lists.
+func secretPattern(secret string) string {
+	var b strings.Builder
+	for i := 0; i < len(secret); {
+		r, size := utf8.DecodeRuneInString(secret[i:])
+		raw := secret[i : i+size]
+		i += size
+		var alts []string
+		valid := r != utf8.RuneError || size > 1
+		if valid {
+			alts = append(alts, regexp.QuoteMeta(raw))
+		} else {
+			alts = append(alts, `\x{FFFD}`) // the regexp package reads an invalid byte as U+FFFD
+		}
+		var pct strings.Builder
+		for j := 0; j < len(raw); j++ {
+			pct.WriteString(`%(?:25)?` + hexPattern(uint32(raw[j]), 2))
+		}
+		alts = append(alts, pct.String())
+		if valid {
+			if r == ' ' {
+				alts = append(alts, `\+`)
+			}
+			alts = append(alts, `&#0*`+strconv.Itoa(int(r))+`;`, `&#[xX]0*`+hexPattern(uint32(r), 0)+`;`)
+			for _, name := range htmlNamedRefs[r] {
+				alts = append(alts, "&"+name+";")
+			}
+			// A backslash escape may itself be quoted once more (Go's %q of
+			// a JSON text): one or two backslashes.
+			const bs = `\\{1,2}`
+			if esc, ok := jsonShortEscapes[r]; ok {
+				alts = append(alts, bs+regexp.QuoteMeta(esc[1:]))
+			}
+			if r1, r2 := utf16.EncodeRune(r); r1 != utf8.RuneError {
+				alts = append(alts, bs+`u`+hexPattern(uint32(r1), 4)+bs+`u`+hexPattern(uint32(r2), 4))
+			} else if r <= 0xFFFF {
+				alts = append(alts, bs+`u`+hexPattern(uint32(r), 4))
+			}
+			if r < 0x20 || r == 0x7f { // Go's quoting
+				alts = append(alts, bs+`x`+hexPattern(uint32(r), 2))
+			}
+		}
+		b.WriteString("(?:" + strings.Join(alts, "|") + ")")
+	}
+	return b.String()
+}
+
+// hexPattern matches v in hex of at least width digits, in either case.
+func hexPattern(v uint32, width int) string {
+	h := strconv.FormatUint(uint64(v), 16)
+	for len(h) < width {
+		h = "0" + h
+	}
+	var b strings.Builder
+	for _, c := range h {
+		if c >= 'a' && c <= 'f' {
+			b.WriteString("[" + string(c) + string(c-'a'+'A') + "]")
+		} else {
+			b.WriteRune(c)
 		}
 	}
-	return s
+	return b.String()
+}
+
+// htmlNamedRefs are the HTML named character references of the characters
+// a secret is likely to hold.
+var htmlNamedRefs = map[rune][]string{
+	'\t': {"Tab"}, '\n': {"NewLine"}, '!': {"excl"}, '"': {"quot", "QUOT"}, '#': {"num"},
+	'$': {"dollar"}, '%': {"percnt"}, '&': {"amp", "AMP"}, '\'': {"apos"}, '(': {"lpar"},
+	')': {"rpar"}, '*': {"ast", "midast"}, '+': {"plus"}, ',': {"comma"}, '.': {"period"},
+	'/': {"sol"}, ':': {"colon"}, ';': {"semi"}, '<': {"lt", "LT"}, '=': {"equals"},
+	'>': {"gt", "GT"}, '?': {"quest"}, '@': {"commat"}, '[': {"lsqb", "lbrack"},
+	'\\': {"bsol"}, ']': {"rsqb", "rbrack"}, '^': {"Hat"}, '_': {"lowbar", "UnderBar"},
+	'`': {"grave", "DiacriticalGrave"}, '{': {"lcub", "lbrace"}, '|': {"verbar", "vert", "VerticalLine"},
+	'}': {"rcub", "rbrace"}, '\u00a0': {"nbsp", "NonBreakingSpace"},
+}
+
+// jsonShortEscapes are JSON's two-character escapes.
+var jsonShortEscapes = map[rune]string{
+	'/': `\/`, '"': `\"`, '\\': `\\`, '\b': `\b`, '\f': `\f`, '\n': `\n`, '\r': `\r`, '\t': `\t`,
+}
+
+// mentions reports whether s contains the secret by the redaction rule.
+func mentions(s, secret string) bool {
+	return secret != "" && scrubString(s, secret) != s
+}
+
+// scrubString replaces the secret in s by "REDACTED", by the redaction rule
+// above.
+func scrubString(s, secret string) string {
+	if secret == "" || s == "" {
+		return s
+	}
+	m := matcherFor(secret)
+	locs := m.re.FindAllStringIndex(s, -1)
+	if locs == nil {
+		return s
+	}
+	var b strings.Builder
+	last := 0
+	for _, l := range locs {
+		if m.short {
+			if before, ok := decodedBefore(s, l[0]); m.wordFirst && ok && isWordRune(before) {
+				continue
+			}
+			if after, ok := decodedAfter(s, l[1]); m.wordLast && ok && isWordRune(after) {
+				continue
+			}
+		}
+		b.WriteString(s[last:l[0]])
+		b.WriteString("REDACTED")
+		last = l[1]
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
+
+func isHexDigit(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+// decodedBefore is the character that ends at s[i], with a percent escape,
+// an HTML character reference or a JSON escape undone.
+func decodedBefore(s string, i int) (rune, bool) {
+	h := s[:i]
+	n := len(h)
+	switch {
+	case n == 0:
+		return 0, false
+	case n >= 3 && h[n-3] == '%' && isHexDigit(h[n-2]) && isHexDigit(h[n-1]):
+		v, _ := strconv.ParseUint(h[n-2:], 16, 8)
+		return rune(v), true
+	case n >= 6 && h[n-6] == '\\' && h[n-5] == 'u' && isHexDigit(h[n-4]) && isHexDigit(h[n-3]) && isHexDigit(h[n-2]) && isHexDigit(h[n-1]):
+		v, _ := strconv.ParseUint(h[n-4:], 16, 16)
+		return rune(v), true
+	case n >= 2 && h[n-2] == '\\' && strings.IndexByte(`bfnrt/"\\`, h[n-1]) >= 0:
+		return jsonUnescape(h[n-1]), true
+	case h[n-1] == ';':
+		if j := strings.LastIndexByte(h, '&'); j >= 0 && n-j <= 40 {
+			if r, ok := htmlRef(h[j:]); ok {
+				return r, true
+			}
+		}
+	}
+	r, _ := utf8.DecodeLastRuneInString(h)
+	return r, true
+}
+
+// decodedAfter is the character that starts at s[i], decoded as in
+// decodedBefore.
+func decodedAfter(s string, i int) (rune, bool) {
+	t := s[i:]
+	switch {
+	case t == "":
+		return 0, false
+	case len(t) >= 3 && t[0] == '%' && isHexDigit(t[1]) && isHexDigit(t[2]):
+		v, _ := strconv.ParseUint(t[1:3], 16, 8)
+		return rune(v), true
+	case len(t) >= 6 && t[0] == '\\' && t[1] == 'u' && isHexDigit(t[2]) && isHexDigit(t[3]) && isHexDigit(t[4]) && isHexDigit(t[5]):
+		v, _ := strconv.ParseUint(t[2:6], 16, 16)
+		return rune(v), true
+	case len(t) >= 2 && t[0] == '\\' && strings.IndexByte(`bfnrt/"\\`, t[1]) >= 0:
+		return jsonUnescape(t[1]), true
+	case t[0] == '&':
+		if j := strings.IndexByte(t, ';'); j > 0 && j < 40 {
+			if r, ok := htmlRef(t[:j+1]); ok {
+				return r, true
+			}
+		}
+	}
+	r, _ := utf8.DecodeRuneInString(t)
+	return r, true
+}
+
+func jsonUnescape(c byte) rune {
+	switch c {
+	case 'b':
+		return '\b'
+	case 'f':
+		return '\f'
+	case 'n':
+		return '\n'
+	case 'r':
+		return '\r'
+	case 't':
+		return '\t'
+	}
+	return rune(c)
+}
+
+// htmlRef decodes ref, a whole "&…;" character reference, to one character.
+func htmlRef(ref string) (rune, bool) {
+	dec := html.UnescapeString(ref)
+	if dec == ref {
+		return 0, false
+	}
+	r, size := utf8.DecodeRuneInString(dec)
+	return r, size == len(dec)
 }
 
 func scrubBytes(b []byte, secret string) []byte {
@@ -423,6 +784,55 @@ func scrubBytes(b []byte, secret string) []byte {
 		return []byte(scrubbed)
 	}
 	return b
+}
+
+// escapeControl makes text from the server safe to print on a terminal:
+// each control character (C0, DEL, C1), line or paragraph separator and
+// bidirectional formatting character becomes its Go escape (\x1b, \u202e),
+// and each invalid UTF-8 byte its \xNN. Other text, backslashes included, is
+// kept, so escaping twice changes nothing.
+func escapeControl(s string) string {
+	clean := true
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if isUnsafeRune(r, size) {
+			clean = false
+			break
+		}
+		i += size
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case isUnsafeRune(r, size):
+			q := strconv.QuoteRuneToASCII(r)
+			b.WriteString(q[1 : len(q)-1])
+		default:
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return b.String()
+}
+
+func isUnsafeRune(r rune, size int) bool {
+	switch {
+	case r == utf8.RuneError && size == 1:
+		return true
+	case r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0:
+		return true
+	case r == 0x061c || r == 0x200e || r == 0x200f || r == 0x2028 || r == 0x2029:
+		return true
+	case r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069:
+		return true
+	}
+	return false
 }
 
 // InputError is an argument the SDK refused before sending anything. It

@@ -1,12 +1,23 @@
 package hlrlookup
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
+	"html"
+	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+	"testing/synctest"
+	"time"
+	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/jarcoal/httpmock"
 )
@@ -221,4 +232,459 @@ func FuzzParseErrorBody(f *testing.F) {
 			t.Fatalf("%d sentinels match status %d code %q", n, status, code)
 		}
 	})
+}
+
+// ContainsSecret lets the external test package use containsSecret.
+var ContainsSecret = containsSecret
+
+var (
+	testPctEscape  = regexp.MustCompile(`%([0-9a-fA-F]{2})`)
+	testJSONEscape = strings.NewReplacer(`\/`, `/`, `\"`, `"`, `\\`, `\`, `\n`, "\n", `\t`, "\t", `\r`, "\r", `\b`, "\b", `\f`, "\f")
+)
+
+// containsSecret reports whether s shows secret in any encoding a server or
+// a library might use: as it is, percent-encoded (either case, "+" for a
+// space, escaped twice), HTML-escaped (named, decimal or hex references) or
+// JSON-escaped (\/ and \uXXXX, surrogate pairs), or a mix of these. It
+// decodes s in every order of these layers and looks for the secret, so it
+// shares no code with the redaction it checks.
+func containsSecret(s, secret string) bool {
+	if secret == "" {
+		return false
+	}
+	seen := map[string]bool{}
+	var try func(string, int) bool
+	try = func(v string, depth int) bool {
+		if seen[v] {
+			return false
+		}
+		seen[v] = true
+		if strings.Contains(v, secret) {
+			return true
+		}
+		if depth == 0 {
+			return false
+		}
+		for _, dec := range []func(string) string{testPctDecode, testQueryDecode, html.UnescapeString, testJSONDecode} {
+			if d := dec(v); d != v && try(d, depth-1) {
+				return true
+			}
+		}
+		return false
+	}
+	return try(s, 3)
+}
+
+// testPctDecode undoes every valid %XX, leaving anything else.
+func testPctDecode(s string) string {
+	return testPctEscape.ReplaceAllStringFunc(s, func(m string) string {
+		b, _ := strconv.ParseUint(m[1:], 16, 8)
+		return string([]byte{byte(b)})
+	})
+}
+
+func testQueryDecode(s string) string { return testPctDecode(strings.ReplaceAll(s, "+", " ")) }
+
+// testJSONDecode undoes JSON string escapes, joining surrogate pairs.
+func testJSONDecode(s string) string {
+	unit := func(i int) (rune, bool) { // the \uXXXX at s[i:], if any
+		if i+6 > len(s) || s[i] != '\\' || s[i+1] != 'u' {
+			return 0, false
+		}
+		v, err := strconv.ParseUint(s[i+2:i+6], 16, 16)
+		return rune(v), err == nil
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if r, ok := unit(i); ok {
+			if r2, ok2 := unit(i + 6); ok2 && utf16.IsSurrogate(r) {
+				if pair := utf16.DecodeRune(r, r2); pair != utf8.RuneError {
+					b.WriteRune(pair)
+					i += 11
+					continue
+				}
+			}
+			b.WriteRune(r)
+			i += 5
+			continue
+		}
+		if s[i] == '\\' && i+1 < len(s) {
+			if d := testJSONEscape.Replace(s[i : i+2]); d != s[i:i+2] {
+				b.WriteString(d)
+				i++
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+// redSecret is the secret of issue 9: its '/' and '+' differ in every encoding.
+const redSecret = "Zebra/Quartz+9f3e-secret"
+
+// TestScrubStringEveryEncoding: the secret is redacted in every spelling a
+// server may echo it in, and only the secret's own span is replaced.
+func TestScrubStringEveryEncoding(t *testing.T) {
+	t.Parallel()
+	jsonEsc, _ := json.Marshal(redSecret) // "Zebra/Quartz\u002b9f3e-secret" with SetEscapeHTML
+	forms := map[string]string{
+		"raw":                  redSecret,
+		"query-escaped":        url.QueryEscape(redSecret),
+		"path-escaped":         url.PathEscape(redSecret),
+		"lower-case hex":       "Zebra%2fQuartz%2b9f3e-secret",
+		"mixed case hex":       "Zebra%2FQuartz%2b9f3e-secret",
+		"every byte escaped":   "%5A%65%62%72%61%2F%51%75%61%72%74%7A%2B%39%66%33%65%2D%73%65%63%72%65%74",
+		"escaped twice":        "Zebra%252FQuartz%252B9f3e-secret",
+		"html hex":             "Zebra&#x2F;Quartz&#43;9f3e-secret",
+		"html upper X, zeros":  "Zebra&#X002f;Quartz&#x2b;9f3e-secret",
+		"html decimal":         "Zebra&#47;Quartz&#043;9f3e-secret",
+		"html named":           "Zebra&sol;Quartz&plus;9f3e&#45;secret",
+		"html.EscapeString":    html.EscapeString(redSecret),
+		"json \\/":             `Zebra\/Quartz+9f3e-secret`,
+		"json \\u002b":         `Zebra/Quartz\u002b9f3e-secret`,
+		"json \\u002B \\u002F": `Zebra\u002FQuartz\u002B9f3e\u002dsecret`,
+		"json.Marshal":         strings.Trim(string(jsonEsc), `"`),
+	}
+	for name, form := range forms {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			if !containsSecret(form, redSecret) {
+				t.Fatalf("containsSecret misses %q", form)
+			}
+			in := `{"message":"bad secret ` + form + `, try again"}`
+			got := scrubString(in, redSecret)
+			if want := `{"message":"bad secret REDACTED, try again"}`; got != want {
+				t.Errorf("scrubString(%q) = %q, want %q", in, got, want)
+			}
+			if containsSecret(got, redSecret) {
+				t.Errorf("containsSecret still finds it in %q", got)
+			}
+		})
+	}
+	// Beyond ASCII: \u escapes, surrogate pairs, HTML references.
+	const wide = "pässwörd-€-😀"
+	for _, form := range []string{wide, url.QueryEscape(wide), `p\u00e4ssw\u00F6rd-\u20ac-\ud83d\ude00`, "p&#228;ssw&#xF6;rd-&#8364;-&#x1F600;"} {
+		if got := scrubString("<"+form+">", wide); got != "<REDACTED>" {
+			t.Errorf("scrubString(%q) = %q", form, got)
+		}
+	}
+}
+
+// TestScrubStringRule pins the rule for short secrets and what is never
+// changed.
+func TestScrubStringRule(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ in, secret, want string }{
+		{"a%2Fbcdef a/bcdef", "a/bcdef", "REDACTED REDACTED"},                          // plain and escaped
+		{"xxa/bcdefyy", "a/bcdef", "xxREDACTEDyy"},                                     // a long secret anywhere
+		{"connection refused", "s", "connection refused"},                              // a short secret is not replaced in words
+		{"GET /b?apikey=k&secret=s&x=1", "s", "GET /b?apikey=k&secret=REDACTED&x=1"},   // but as a token
+		{`{"url":"/b?SECRET%3Dabc"}`, "abc", `{"url":"/b?SECRET%3DREDACTED"}`},         // escaped parameter
+		{"no secret here: secrets are kept", "zz", "no secret here: secrets are kept"}, // the word alone is fine
+		{"missing parameter secret=", "abc", "missing parameter secret="},              // no value: kept as the server wrote it
+		{"wrong secret=other&x", "abc", "wrong secret=other&x"},                        // another value is not the secret
+		{"bad key abc.", "abc", "bad key REDACTED."},
+		{"abcdef xabc abcx 1abc", "abc", "abcdef xabc abcx 1abc"},
+		{"key=%2Fabc%2F", "abc", "key=%2FREDACTED%2F"}, // escaped neighbours are delimiters
+		{"key=%41abc", "abc", "key=%41abc"},            // %41 is "A": not a token
+		{`\u0041abc`, "abc", `\u0041abc`},
+		{"&#47;abc&sol;", "abc", "&#47;REDACTED&sol;"},
+		{"a%2Bb", "a+b", "REDACTED"}, // a short secret in an encoding
+		{"x+ab", "+ab", "xREDACTED"}, // a secret starting with punctuation needs no boundary there
+		{"1 2 3", "2", "1 REDACTED 3"},
+		{"s", "s", "REDACTED"},
+		{"", "abc", ""},
+		{"text", "", "text"},
+	}
+	for _, tt := range tests {
+		if got := scrubString(tt.in, tt.secret); got != tt.want {
+			t.Errorf("scrubString(%q, %q) = %q, want %q", tt.in, tt.secret, got, tt.want)
+		}
+	}
+}
+
+// TestRedactionTablesDecode proves the named references and JSON escapes the
+// matcher knows decode to the characters they stand for.
+func TestRedactionTablesDecode(t *testing.T) {
+	t.Parallel()
+	for r, names := range htmlNamedRefs {
+		for _, n := range names {
+			if got := html.UnescapeString("&" + n + ";"); got != string(r) {
+				t.Errorf("&%s; decodes to %q, not %q", n, got, r)
+			}
+		}
+	}
+	for r, esc := range jsonShortEscapes {
+		var got string
+		if err := json.Unmarshal([]byte(`"`+esc+`"`), &got); err != nil || got != string(r) {
+			t.Errorf("JSON %s decodes to %q (%v), not %q", esc, got, err, r)
+		}
+	}
+}
+
+// FuzzScrubString: whatever surrounds it, a secret of 6 bytes or more
+// written by any standard encoder is gone after scrubString.
+func FuzzScrubString(f *testing.F) {
+	f.Add(redSecret, "bad secret ", "!")
+	f.Add("pässwörd-€-😀", "%", ";")
+	f.Add("a b&c<d>\"e'", "&#", "x")
+	f.Fuzz(func(t *testing.T, secret, pre, post string) {
+		if len(secret) < minLiteralSecret || !utf8.ValidString(secret) || strings.Contains(secret, "REDACTED") {
+			t.Skip()
+		}
+		j, _ := json.Marshal(secret)
+		lowerHex := testPctEscape.ReplaceAllStringFunc(url.QueryEscape(secret), strings.ToLower)
+		forms := []string{secret, url.QueryEscape(secret), url.PathEscape(secret), lowerHex, html.EscapeString(secret), string(j[1 : len(j)-1])}
+		for _, form := range forms {
+			got := scrubString(pre+form+post, secret)
+			if strings.Contains(got, form) {
+				t.Fatalf("scrubString(%q) = %q keeps %q", pre+form+post, got, form)
+			}
+		}
+	})
+}
+
+// newSecretClient is newMockClient with the secret of issue 9.
+func newSecretClient(t *testing.T, opts ...Option) (*Client, *httpmock.MockTransport) {
+	t.Helper()
+	mt := httpmock.NewMockTransport()
+	mt.RegisterNoResponder(httpmock.NewNotFoundResponder(t.Fatal))
+	all := append([]Option{
+		WithHTTPClient(&http.Client{Transport: mt}),
+		WithBaseURL("https://api.test/v1"),
+		WithRetryPolicy(RetryPolicy{MaxRetries: 2, MinWait: time.Millisecond, MaxWait: 2 * time.Millisecond}),
+	}, opts...)
+	c, err := NewClient(testKey, redSecret, all...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, mt
+}
+
+// TestAPIErrorRedactsEscapedEcho: a 401 whose body echoes the secret in any
+// encoding shows it nowhere: not in Error(), Message, Code or Body.
+func TestAPIErrorRedactsEscapedEcho(t *testing.T) {
+	t.Parallel()
+	bodies := map[string]string{
+		"path-escaped JSON":  "errors_echo_path_escaped.json",
+		"lower-case hex":     "errors_echo_lower_hex.json",
+		"HTML":               "errors_echo_html.html",
+		"JSON \\/":           "errors_echo_json_slash.json",
+		"JSON \\u002b":       "errors_echo_json_u002b.json",
+		"JSON code":          "errors_echo_in_code.json",
+		"plain query string": "", // inline below
+	}
+	for name, file := range bodies {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			body := "denied: /batches/1?apikey=key-1234&secret=Zebra%2FQuartz%2B9f3e-secret"
+			if file != "" {
+				b, err := os.ReadFile(filepath.Join("testdata", file))
+				if err != nil {
+					t.Fatal(err)
+				}
+				body = string(b)
+			}
+			c, mt := newSecretClient(t)
+			mt.RegisterResponder(http.MethodGet, "https://api.test/v1/batches/1", httpmock.NewStringResponder(401, body))
+			_, err := c.GetBatch(t.Context(), "1")
+			var ae *APIError
+			if !errors.As(err, &ae) || !errors.Is(err, ErrUnauthorized) {
+				t.Fatalf("err = %v", err)
+			}
+			for what, s := range map[string]string{"Error()": err.Error(), "Message": ae.Message, "Code": ae.Code, "Body": string(ae.Body)} {
+				if containsSecret(s, redSecret) {
+					t.Errorf("%s shows the secret: %s", what, s)
+				}
+			}
+			if !strings.Contains(string(ae.Body), "REDACTED") {
+				t.Errorf("Body = %s, want the secret's place marked", ae.Body)
+			}
+		})
+	}
+}
+
+// TestScrubErrorKeepsTheChain: an error whose text carries the secret is
+// scrubbed at every level of its chain while errors.Is and errors.As still
+// reach its causes (issue 9, item 15).
+func TestScrubErrorKeepsTheChain(t *testing.T) {
+	t.Parallel()
+	dns := &net.DNSError{Err: "no such host", Name: "proxy.example"}
+	op := &net.OpError{Op: "dial", Net: "tcp", Err: dns}
+	leaky := fmt.Errorf("proxy: GET https://api.test/v1/batches?apikey=k&secret=%s: %w", url.QueryEscape(redSecret), op)
+	wrapped := fmt.Errorf("outer %s: %w", url.PathEscape(redSecret), leaky)
+	joined := errors.Join(errors.New("first "+redSecret), op)
+	for name, in := range map[string]error{"wrapped": leaky, "twice": wrapped, "joined": joined,
+		"url.Error": &url.Error{Op: "Get", URL: "https://api.test/x/" + redSecret + "?secret=" + redSecret, Err: leaky}} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			err := scrubError(in, redSecret)
+			var gotDNS *net.DNSError
+			var gotOp *net.OpError
+			if !errors.As(err, &gotDNS) || gotDNS.Name != "proxy.example" {
+				t.Errorf("errors.As *net.DNSError fails through %T", err)
+			}
+			if !errors.As(err, &gotOp) || gotOp.Op != "dial" {
+				t.Errorf("errors.As *net.OpError fails through %T", err)
+			}
+			if !errors.Is(err, dns) || !errors.Is(err, in) {
+				t.Errorf("errors.Is fails through %T", err)
+			}
+			if !neverSent(err) {
+				t.Error("neverSent is false for a DNS failure behind a scrubbed error")
+			}
+			n := 0
+			var walk func(error)
+			walk = func(e error) {
+				if e == nil {
+					return
+				}
+				n++
+				for _, s := range []string{e.Error(), fmt.Sprintf("%v %+v %#v", e, e, e)} {
+					if containsSecret(s, redSecret) {
+						t.Errorf("%T in the chain shows the secret: %s", e, s)
+					}
+				}
+				switch u := e.(type) {
+				case interface{ Unwrap() error }:
+					walk(u.Unwrap())
+				case interface{ Unwrap() []error }:
+					for _, x := range u.Unwrap() {
+						walk(x)
+					}
+				}
+			}
+			walk(err)
+			if n < 3 {
+				t.Errorf("the chain has %d errors, want the causes kept", n)
+			}
+		})
+	}
+	// A timeout whose text carries the URL, inside a *url.Error: still a timeout.
+	timeout := &url.Error{Op: "Get", URL: "https://api.test/v1/batches/1", Err: testTimeoutError("proxy timed out on /x?secret=" + redSecret)}
+	re := &RequestError{Err: scrubError(timeout, redSecret)}
+	if !timeout.Timeout() || !re.Timeout() || containsSecret(re.Error(), redSecret) {
+		t.Errorf("scrubbed timeout: Timeout() = %v, text %q", re.Timeout(), re.Error())
+	}
+	if scrubError(nil, redSecret) != nil {
+		t.Error("nil not kept")
+	}
+	if plain := errors.New("refused"); scrubError(plain, redSecret) != plain {
+		t.Error("an error without the secret is not returned as it is")
+	}
+}
+
+// testTimeoutError is a caller transport's timeout.
+type testTimeoutError string
+
+func (e testTimeoutError) Error() string   { return string(e) }
+func (e testTimeoutError) Timeout() bool   { return true }
+func (e testTimeoutError) Temporary() bool { return true }
+
+// TestCallerTransportErrorKeepsNeverSent: a caller's transport whose error
+// text carries the URL (with the secret) and that never sent the request: a
+// create is reported as not sent (so it is retried, not ErrOutcomeUnknown),
+// errors.As reaches the *net.DNSError, and the text shows no secret.
+func TestCallerTransportErrorKeepsNeverSent(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, testCallerTransportErrorKeepsNeverSent)
+}
+
+func testCallerTransportErrorKeepsNeverSent(t *testing.T) {
+	calls := 0
+	rt := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		calls++
+		return nil, fmt.Errorf("tracing proxy: %s %s: %w", r.Method, r.URL,
+			&net.OpError{Op: "dial", Net: "tcp", Err: &net.DNSError{Err: "no such host", Name: "api.test", IsNotFound: true}})
+	})
+	c, err := NewClient(testKey, redSecret, WithHTTPClient(&http.Client{Transport: rt}), WithBaseURL("https://api.test/v1"),
+		WithRetryPolicy(RetryPolicy{MaxRetries: 2, MinWait: time.Millisecond, MaxWait: time.Millisecond}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.CreateBatch(t.Context(), NewBatch{Filename: "f.csv"})
+	var re *RequestError
+	var dns *net.DNSError
+	switch {
+	case err == nil:
+		t.Fatal("no error")
+	case errors.Is(err, ErrOutcomeUnknown):
+		t.Errorf("a create that never left is ErrOutcomeUnknown: %v", err)
+	case !errors.As(err, &re) || re.Sent:
+		t.Errorf("want a *RequestError with Sent false, got %#v", err)
+	case !errors.As(err, &dns):
+		t.Errorf("errors.As *net.DNSError fails: %v", err)
+	}
+	if calls != 3 {
+		t.Errorf("the never-sent create was tried %d times, want 3", calls)
+	}
+	if containsSecret(err.Error(), redSecret) || containsSecret(fmt.Sprintf("%+v %#v", err, err), redSecret) {
+		t.Errorf("the error shows the secret: %v", err)
+	}
+}
+
+// TestServerTextIsEscapedInErrors: control characters a server sends (a
+// terminal title and clear-screen sequence) appear escaped in every error
+// text and in APIError.Code and Message (issue 9, item 14).
+func TestServerTextIsEscapedInErrors(t *testing.T) {
+	t.Parallel()
+	const evil = "\x1b]0;pwned\a\x1b[2J\u202e"
+	tests := []struct {
+		name   string
+		status int
+		ctype  string
+		body   string
+		path   string
+	}{
+		{"JSON message", 400, "application/json", "", "batches/1"}, // testdata/errors_control_chars.json
+		{"plain text", 500, "text/plain", "oops " + evil, "batches/1"},
+		{"HTML title", 503, "text/html", "<html><title>down " + evil + "</title></html>", "batches/1"},
+		{"legacy ERR", 400, "application/json", `{"ERR":"bad \u009b31m"}`, "batches/1"},
+		{"2xx not JSON after a redirect", 200, "text/html", "<html>" + evil + "</html>", "batches/2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, mt := newMockClient(t, WithRetryPolicy(RetryPolicy{MaxRetries: 0}))
+			if tt.body == "" {
+				b, err := os.ReadFile(filepath.Join("testdata", "errors_control_chars.json"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				tt.body = string(b)
+			}
+			resp := httpmock.NewStringResponder(tt.status, tt.body).HeaderSet(http.Header{"Content-Type": {tt.ctype}})
+			if tt.path == "batches/2" {
+				mt.RegisterResponder(http.MethodGet, "https://api.test/v1/batches/2",
+					httpmock.NewStringResponder(302, "").HeaderSet(http.Header{"Location": {"/v1/%1B]0;pwned%07/x"}}))
+				mt.RegisterResponder(http.MethodGet, "=~^https://api.test/v1/%1B", resp)
+			} else {
+				mt.RegisterResponder(http.MethodGet, "https://api.test/v1/"+tt.path, resp)
+			}
+			_, err := c.GetBatch(t.Context(), BatchID(strings.TrimPrefix(tt.path, "batches/")))
+			if err == nil {
+				t.Fatal("no error")
+			}
+			texts := []string{err.Error(), fmt.Sprint(err)}
+			var ae *APIError
+			if errors.As(err, &ae) {
+				texts = append(texts, ae.Code, ae.Message)
+			}
+			for _, s := range texts {
+				for _, r := range s {
+					if isUnsafeRune(r, 1) {
+						t.Errorf("text holds %U unescaped: %q", r, s)
+						break
+					}
+				}
+			}
+			if tt.status != 200 && !strings.Contains(err.Error(), `\x1b`) && !strings.Contains(err.Error(), `\u009b`) {
+				t.Errorf("the escape is not shown: %q", err.Error())
+			}
+		})
+	}
+	if got := escapeControl(escapeControl(evil)); got != `\x1b]0;pwned\a\x1b[2J\u202e` {
+		t.Errorf("escapeControl twice = %q", got)
+	}
 }
