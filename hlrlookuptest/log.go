@@ -73,6 +73,28 @@ func redactQuery(q url.Values) url.Values {
 	return out
 }
 
+// redactSecrets replaces every account's secret wherever it appears in s (a
+// path or a query value a client put it in by mistake).
+func (s *Server) redactSecrets(v string) string {
+	for _, a := range s.cfg.accounts {
+		v = strings.ReplaceAll(v, a.secret, redacted)
+	}
+	return v
+}
+
+// loggedQuery is q as the log keeps it: the secret parameter's values and
+// any account secret inside other keys or values replaced by "REDACTED".
+func (s *Server) loggedQuery(q url.Values) url.Values {
+	out := make(url.Values, len(q))
+	for k, vs := range redactQuery(q) {
+		for i := range vs {
+			vs[i] = s.redactSecrets(vs[i])
+		}
+		out[s.redactSecrets(k)] = append(out[s.redactSecrets(k)], vs...)
+	}
+	return out
+}
+
 // Requests returns a copy of the request log, oldest first. A request still
 // in flight shows Status 0.
 func (s *Server) Requests() []Request {

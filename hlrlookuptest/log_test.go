@@ -97,3 +97,33 @@ func TestConnections(t *testing.T) {
 		t.Errorf("%d connections, want 4", n)
 	}
 }
+
+// A client that puts an account's secret in the path or in another query
+// parameter (a redirect echo, a mistaken ID) does not get it into the log.
+func TestRequestLogRedactsSecretsOutsideTheSecretParameter(t *testing.T) {
+	t.Parallel()
+	c := newTC(t, WithAccount("k2", "very-secret-2"))
+	c.must(404, "GET", "/batches/x"+Secret+"y", "", "")
+	c.must(404, "GET", "/batches/very-secret-2", "", "")
+	c.must(200, "GET", "/batches/?note=a"+Secret+"&"+Secret+"=1", "", "")
+	log := c.srv.Requests()
+	if len(log) != 3 {
+		t.Fatalf("%d entries", len(log))
+	}
+	want := []string{
+		"GET /batches/xREDACTEDy?apikey=test-key&secret=REDACTED -> 404",
+		"GET /batches/REDACTED?apikey=test-key&secret=REDACTED -> 404",
+		"GET /batches/?REDACTED=1&apikey=test-key&note=aREDACTED&secret=REDACTED -> 200",
+	}
+	for i, e := range log {
+		all := e.String() + fmt.Sprintf("%v %+v %#v", e, e, e)
+		if e.String() != want[i] {
+			t.Errorf("entry %d: %q, want %q", i, e.String(), want[i])
+		}
+		for _, secret := range []string{Secret, "very-secret-2"} {
+			if strings.Contains(all, secret) {
+				t.Errorf("entry %d leaks %q: %s", i, secret, all)
+			}
+		}
+	}
+}

@@ -103,8 +103,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rt := parseRoute(r.URL.Path)
 	entry := &Request{
 		Method:           r.Method,
-		Path:             r.URL.Path,
-		Query:            redactQuery(r.URL.Query()),
+		Path:             s.redactSecrets(r.URL.Path),
+		Query:            s.loggedQuery(r.URL.Query()),
 		ContentType:      r.Header.Get("Content-Type"),
 		ContentLength:    r.ContentLength,
 		TransferEncoding: append([]string(nil), r.TransferEncoding...),
