@@ -977,8 +977,18 @@ func (c *Client) WaitForBatch(ctx context.Context, id BatchID, opts *WaitOptions
 			return last, fmt.Errorf("hlrlookup: %s %s: %w", op, id, ctx.Err())
 		case <-t.C:
 		}
-		interval = min(time.Duration(float64(interval)*pollGrowth), o.MaxPollInterval)
+		interval = nextPollInterval(interval, o.MaxPollInterval)
 	}
+}
+
+// nextPollInterval grows interval by pollGrowth, saturating at limit: a
+// product too large for a Duration is the limit, never a wrapped negative.
+func nextPollInterval(interval, limit time.Duration) time.Duration {
+	next := float64(interval) * pollGrowth
+	if next >= float64(limit) {
+		return limit
+	}
+	return time.Duration(next)
 }
 
 // isTemporary reports errors after which polling again may succeed.

@@ -1,7 +1,10 @@
 package hlrlookup_test
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"testing"
 	"testing/synctest"
@@ -59,5 +62,36 @@ func TestWaitForBatchTenMinutesGETCount(t *testing.T) {
 			t.Errorf("last gap %v, want the 1m maximum", last)
 		}
 		t.Logf("%d GETs; polls at %v", len(polls), polls)
+	})
+}
+
+// An interval so long that growing it by half overflows a Duration waits
+// MaxPollInterval; it does not wrap to a negative wait and poll in a loop.
+func TestWaitForBatchHugeIntervalSaturates(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		mt := httpmock.NewMockTransport()
+		c, err := hlrlookup.NewClient("k", "s", hlrlookup.WithBaseURL("https://api.test"),
+			hlrlookup.WithHTTPClient(&http.Client{Transport: mt}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		const first = time.Duration(7e18) // about 222 years; 1.5x overflows int64
+		ctx, cancel := context.WithTimeout(t.Context(), first+time.Duration(1e18))
+		defer cancel()
+		polls := 0
+		mt.RegisterResponder(http.MethodGet, "https://api.test/batches/7", func(*http.Request) (*http.Response, error) {
+			if polls++; polls > 10 {
+				cancel() // the bug: a negative interval polls without waiting
+			}
+			return httpmock.NewStringResponse(http.StatusOK, `{"id":"7","status":"PROCESSING","numItems":2}`), nil
+		})
+		_, err = c.WaitForBatch(ctx, "7", &hlrlookup.WaitOptions{PollInterval: first, MaxPollInterval: math.MaxInt64})
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("err = %v, want the deadline", err)
+		}
+		if polls != 2 {
+			t.Errorf("%d polls before the deadline, want 2 (at 0 and after the first interval)", polls)
+		}
 	})
 }
