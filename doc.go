@@ -70,5 +70,9 @@
 // The service takes the API key and secret as query parameters. The SDK adds
 // them beneath its retry layer, only to requests for the API's own scheme and
 // host, so they never appear in an error, a log line, resp.Request.URL, or
-// the client's own formatting. Nothing is logged unless [WithLogger] is given.
+// the client's own formatting; a server's echo of the secret is redacted in
+// every encoding, and a redirect that carries it is refused. The one place
+// that does see the secret is the transport given with [WithHTTPClient]: it
+// sends the request, so a tracing or logging wrapper there must drop the
+// query. Nothing is logged unless [WithLogger] is given.
 package hlrlookup
