@@ -24,6 +24,8 @@ import (
 	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/seed682fd871/hlrlookup/internal/termsafe"
 )
 
 // The sentinels below classify an *APIError with errors.Is: one per entry of
@@ -786,54 +788,10 @@ func scrubBytes(b []byte, secret string) []byte {
 	return b
 }
 
-// escapeControl makes text from the server safe to print on a terminal:
-// each control character (C0, DEL, C1), line or paragraph separator and
-// bidirectional formatting character becomes its Go escape (\x1b, \u202e),
-// and each invalid UTF-8 byte its \xNN. Other text, backslashes included, is
-// kept, so escaping twice changes nothing.
-func escapeControl(s string) string {
-	clean := true
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if isUnsafeRune(r, size) {
-			clean = false
-			break
-		}
-		i += size
-	}
-	if clean {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			fmt.Fprintf(&b, `\x%02x`, s[i])
-		case isUnsafeRune(r, size):
-			q := strconv.QuoteRuneToASCII(r)
-			b.WriteString(q[1 : len(q)-1])
-		default:
-			b.WriteString(s[i : i+size])
-		}
-		i += size
-	}
-	return b.String()
-}
-
-func isUnsafeRune(r rune, size int) bool {
-	switch {
-	case r == utf8.RuneError && size == 1:
-		return true
-	case r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0:
-		return true
-	case r == 0x061c || r == 0x200e || r == 0x200f || r == 0x2028 || r == 0x2029:
-		return true
-	case r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069:
-		return true
-	}
-	return false
-}
+// escapeControl makes text from the server safe to print on a terminal (see
+// package termsafe): control characters, separators and bidirectional
+// formatting become Go escapes; escaping twice changes nothing.
+func escapeControl(s string) string { return termsafe.Escape(s) }
 
 // InputError is an argument the SDK refused before sending anything. It
 // matches ErrInvalidInput with errors.Is.

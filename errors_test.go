@@ -20,6 +20,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/jarcoal/httpmock"
+	"github.com/seed682fd871/hlrlookup/internal/termsafe"
 )
 
 var allSentinels = []error{
@@ -673,7 +674,7 @@ func TestServerTextIsEscapedInErrors(t *testing.T) {
 			}
 			for _, s := range texts {
 				for _, r := range s {
-					if isUnsafeRune(r, 1) {
+					if termsafe.Unsafe(r) {
 						t.Errorf("text holds %U unescaped: %q", r, s)
 						break
 					}

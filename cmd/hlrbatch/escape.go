@@ -4,9 +4,9 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"strconv"
-	"strings"
 	"unicode/utf8"
+
+	"github.com/seed682fd871/hlrlookup/internal/termsafe"
 )
 
 // Text from the service (batch IDs, filenames, statuses, error messages,
@@ -15,49 +15,9 @@ import (
 // mode passes through a controlEscaper; table cells also go through
 // cell. JSON output is escaped by printJSON.
 
-// needsEscape reports whether r is a control character (C0, DEL, C1) or a
-// bidirectional override, which can make text display as other text.
-func needsEscape(r rune) bool {
-	return r < 0x20 || (r >= 0x7f && r <= 0x9f) ||
-		(r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069)
-}
-
-// escapeControls returns s with each control character, bidirectional
-// override and invalid UTF-8 byte written as a Go escape (\x1b, \a, \u202e,
-// \xff), except newlines and tabs when keepLines is set.
-func escapeControls(s string, keepLines bool) string {
-	clean := true
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x7f {
-			clean = false
-			break
-		}
-	}
-	if clean {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			fmt.Fprintf(&b, `\x%02x`, s[i])
-		case keepLines && (r == '\n' || r == '\t'):
-			b.WriteRune(r)
-		case needsEscape(r):
-			q := strconv.QuoteRune(r)
-			b.WriteString(q[1 : len(q)-1])
-		default:
-			b.WriteString(s[i : i+size])
-		}
-		i += size
-	}
-	return b.String()
-}
-
 // cell makes s safe for one cell of a table or one field of a line: every
 // control character escaped, newlines and tabs too.
-func cell(s string) string { return escapeControls(s, false) }
+func cell(s string) string { return termsafe.Escape(s) }
 
 // controlEscaper writes text with control characters escaped (newlines and
 // tabs kept). A multi-byte character split between two writes is held back
@@ -85,7 +45,7 @@ func (e *controlEscaper) Write(p []byte) (int, error) {
 			break
 		}
 	}
-	if _, err := io.WriteString(e.w, escapeControls(string(buf), true)); err != nil {
+	if _, err := io.WriteString(e.w, termsafe.EscapeKeepLines(string(buf))); err != nil {
 		return 0, err
 	}
 	return len(p), nil
@@ -94,7 +54,7 @@ func (e *controlEscaper) Write(p []byte) (int, error) {
 // flush writes a held-back incomplete sequence, escaped.
 func (e *controlEscaper) flush() {
 	if len(e.carry) > 0 {
-		io.WriteString(e.w, escapeControls(string(e.carry), true))
+		io.WriteString(e.w, termsafe.EscapeKeepLines(string(e.carry)))
 		e.carry = nil
 	}
 }
@@ -104,13 +64,13 @@ func (e *controlEscaper) flush() {
 // with \u escapes: the same JSON value, safe to show. They can only occur
 // inside strings.
 func escapeJSON(b []byte) []byte {
-	if !bytes.ContainsFunc(b, func(r rune) bool { return r >= 0x7f && needsEscape(r) }) {
+	if !bytes.ContainsFunc(b, func(r rune) bool { return r >= 0x7f && termsafe.Unsafe(r) }) {
 		return b
 	}
 	out := make([]byte, 0, len(b)+16)
 	for i := 0; i < len(b); {
 		r, size := utf8.DecodeRune(b[i:])
-		if r >= 0x7f && needsEscape(r) {
+		if r >= 0x7f && termsafe.Unsafe(r) {
 			out = fmt.Appendf(out, `\u%04x`, r)
 		} else {
 			out = append(out, b[i:i+size]...)
