@@ -30,6 +30,12 @@ const (
 // one), with instant retries unless opts say otherwise.
 func newMockClient(t *testing.T, opts ...Option) (*Client, *httpmock.MockTransport) {
 	t.Helper()
+	return newMockClientWithSecret(t, testSecret, opts...)
+}
+
+// newMockClientWithSecret is newMockClient with another secret.
+func newMockClientWithSecret(t *testing.T, secret string, opts ...Option) (*Client, *httpmock.MockTransport) {
+	t.Helper()
 	mt := httpmock.NewMockTransport()
 	mt.RegisterNoResponder(httpmock.NewNotFoundResponder(t.Fatal))
 	all := append([]Option{
@@ -37,7 +43,7 @@ func newMockClient(t *testing.T, opts ...Option) (*Client, *httpmock.MockTranspo
 		WithBaseURL("https://api.test/v1"),
 		WithRetryPolicy(RetryPolicy{MaxRetries: 2, MinWait: time.Millisecond, MaxWait: 2 * time.Millisecond}),
 	}, opts...)
-	c, err := NewClient(testKey, testSecret, all...)
+	c, err := NewClient(testKey, secret, all...)
 	if err != nil {
 		t.Fatal(err)
 	}

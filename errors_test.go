@@ -238,6 +238,32 @@ func FuzzParseErrorBody(f *testing.F) {
 // ContainsSecret lets the external test package use containsSecret.
 var ContainsSecret = containsSecret
 
+// ErrorChain lets the external test package use errorChain.
+var ErrorChain = errorChain
+
+// errorChain returns err and every error beneath it, through Unwrap() error
+// and Unwrap() []error.
+func errorChain(err error) []error {
+	var out []error
+	var walk func(error)
+	walk = func(e error) {
+		if e == nil {
+			return
+		}
+		out = append(out, e)
+		switch u := e.(type) {
+		case interface{ Unwrap() error }:
+			walk(u.Unwrap())
+		case interface{ Unwrap() []error }:
+			for _, x := range u.Unwrap() {
+				walk(x)
+			}
+		}
+	}
+	walk(err)
+	return out
+}
+
 var (
 	testPctEscape  = regexp.MustCompile(`%([0-9a-fA-F]{2})`)
 	testJSONEscape = strings.NewReplacer(`\/`, `/`, `\"`, `"`, `\\`, `\`, `\n`, "\n", `\t`, "\t", `\r`, "\r", `\b`, "\b", `\f`, "\f")
@@ -449,18 +475,7 @@ func FuzzScrubString(f *testing.F) {
 // newSecretClient is newMockClient with the secret of issue 9.
 func newSecretClient(t *testing.T, opts ...Option) (*Client, *httpmock.MockTransport) {
 	t.Helper()
-	mt := httpmock.NewMockTransport()
-	mt.RegisterNoResponder(httpmock.NewNotFoundResponder(t.Fatal))
-	all := append([]Option{
-		WithHTTPClient(&http.Client{Transport: mt}),
-		WithBaseURL("https://api.test/v1"),
-		WithRetryPolicy(RetryPolicy{MaxRetries: 2, MinWait: time.Millisecond, MaxWait: 2 * time.Millisecond}),
-	}, opts...)
-	c, err := NewClient(testKey, redSecret, all...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c, mt
+	return newMockClientWithSecret(t, redSecret, opts...)
 }
 
 // TestAPIErrorRedactsEscapedEcho: a 401 whose body echoes the secret in any
@@ -535,29 +550,15 @@ func TestScrubErrorKeepsTheChain(t *testing.T) {
 			if !neverSent(err) {
 				t.Error("neverSent is false for a DNS failure behind a scrubbed error")
 			}
-			n := 0
-			var walk func(error)
-			walk = func(e error) {
-				if e == nil {
-					return
-				}
-				n++
+			chain := errorChain(err)
+			for _, e := range chain {
 				for _, s := range []string{e.Error(), fmt.Sprintf("%v %+v %#v", e, e, e)} {
 					if containsSecret(s, redSecret) {
 						t.Errorf("%T in the chain shows the secret: %s", e, s)
 					}
 				}
-				switch u := e.(type) {
-				case interface{ Unwrap() error }:
-					walk(u.Unwrap())
-				case interface{ Unwrap() []error }:
-					for _, x := range u.Unwrap() {
-						walk(x)
-					}
-				}
 			}
-			walk(err)
-			if n < 3 {
+			if n := len(chain); n < 3 {
 				t.Errorf("the chain has %d errors, want the causes kept", n)
 			}
 		})

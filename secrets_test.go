@@ -34,33 +34,10 @@ func (w *secWriter) String() string {
 	return w.buf.String()
 }
 
-// secChain returns err and every error beneath it, through Unwrap() error
-// and Unwrap() []error.
-func secChain(err error) []error {
-	var out []error
-	var walk func(error)
-	walk = func(e error) {
-		if e == nil {
-			return
-		}
-		out = append(out, e)
-		switch u := e.(type) {
-		case interface{ Unwrap() error }:
-			walk(u.Unwrap())
-		case interface{ Unwrap() []error }:
-			for _, x := range u.Unwrap() {
-				walk(x)
-			}
-		}
-	}
-	walk(err)
-	return out
-}
-
 // secRenderings gives every way a user might print err and its chain.
 func secRenderings(err error) []string {
 	var out []string
-	for _, e := range secChain(err) {
+	for _, e := range hlrlookup.ErrorChain(err) {
 		out = append(out, e.Error(), fmt.Sprintf("%v", e), fmt.Sprintf("%+v", e), fmt.Sprintf("%#v", e), fmt.Sprintf("%s", e))
 		if ue, ok := e.(*url.Error); ok {
 			out = append(out, ue.URL)
