@@ -185,29 +185,6 @@ func splitJSONArray(t *testing.T, s string) []json.RawMessage {
 	return out
 }
 
-// The typed fast path and the generic path must agree on every field.
-func TestJSONFastAndGenericPathsAgree(t *testing.T) {
-	t.Parallel()
-	arr := readTestdata(t, "results_sample.json")
-	records := splitJSONArray(t, arr)
-	for i, raw := range records {
-		if err := json.Unmarshal(raw, new(jsonResult)); err != nil {
-			t.Fatalf("record %d: the typed decode refuses it: %v", i, err)
-		}
-		fast, err := (&jsonResultsDecoder{}).convert(raw)
-		if err != nil {
-			t.Fatal(err)
-		}
-		generic, err := genericJSONResult(raw)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !reflect.DeepEqual(fast, generic) {
-			t.Errorf("record %d:\n fast    %+v\n generic %+v", i, *fast, *generic)
-		}
-	}
-}
-
 func TestDecodeCSVResults(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -683,5 +660,147 @@ func TestReadResultsFlatMemory(t *testing.T) {
 				t.Errorf("peak HeapInuse %d bytes, want under %d", peak, bound)
 			}
 		})
+	}
+}
+
+// Issue 9, item 1: a record decodes the same whatever else it holds. Before,
+// an escape or an array anywhere in a record moved it to another decoder,
+// which read flat dotted keys differently (and nested objects too deep).
+func TestReadResultsJSONOnePath(t *testing.T) {
+	t.Parallel()
+	const base = `"request_parameters.telephone_number":"447700900123","live_status":"LIVE",` +
+		`"current_network_details":{"name":"EE","hlr":"h1"},"original_network":"AVAILABLE"`
+	want := &Result{TelephoneNumber: "447700900123", LiveStatus: LiveStatusLive,
+		RequestParameters: RequestParameters{TelephoneNumber: "447700900123"},
+		CurrentNetwork:    Network{Name: "EE"}, OriginalNetwork: Network{Status: "AVAILABLE"},
+		Extra: map[string]string{"current_network_details.hlr": "h1"}}
+	tests := []struct {
+		name  string
+		add   string            // members added to the base record
+		extra map[string]string // what they add to Extra
+	}{
+		{name: "nothing added"},
+		{name: "an escape", add: `"note":"caf\u00e9"`, extra: map[string]string{"note": "café"}},
+		{name: "an escaped quote and slash", add: `"note":"a\"b\/c"`, extra: map[string]string{"note": `a"b/c`}},
+		{name: "an escaped key", add: `"n\u006fte":"x"`, extra: map[string]string{"note": "x"}},
+		{name: "an array", add: `"tags":[ "a", {"b" : 1} ]`, extra: map[string]string{"tags": `["a",{"b":1}]`}},
+		{name: "an empty array", add: `"tags":[]`, extra: map[string]string{"tags": `[]`}},
+		{name: "a nested object", add: `"meta":{"a":{"b":true},"c":null}`, extra: map[string]string{"meta.a.b": "true", "meta.c": ""}},
+		{name: "an escape in a nested known object", add: `"request_parameters":{"save_to_cache":"YES","x":"\u00e9"}`,
+			extra: map[string]string{"request_parameters.x": "é"}},
+		{name: "invalid UTF-8", add: "\"raw\":\"a\xffb\"", extra: map[string]string{"raw": "a\ufffdb"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			rec := "{" + base
+			if tt.add != "" {
+				rec += "," + tt.add
+			}
+			rec += "}"
+			for _, body := range []string{"[" + rec + "]", `{"results":[` + rec + "]}", `{"body":{"results":[` + rec + "]}}"} {
+				got, err := collect(t, ReadResults(strings.NewReader(body)))
+				if err != nil {
+					t.Fatalf("%s: %v", body, err)
+				}
+				w := *want
+				w.Extra = map[string]string{}
+				for k, v := range want.Extra {
+					w.Extra[k] = v
+				}
+				for k, v := range tt.extra {
+					w.Extra[k] = v
+				}
+				if strings.Contains(tt.add, "save_to_cache") {
+					w.RequestParameters.SaveToCache = "YES"
+				}
+				diffResults(t, got, []*Result{&w})
+			}
+		})
+	}
+}
+
+// Flat dotted keys and nested objects name the same fields, in any case,
+// with or without escapes; the later of two members with one path wins.
+func TestReadResultsJSONPaths(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		rec  string
+		want *Result
+	}{
+		{name: "flat and nested, later wins", rec: `{"request_parameters":{"telephone_number":"1"},"Request_Parameters.Telephone_Number":"2"}`,
+			want: &Result{TelephoneNumber: "2", RequestParameters: RequestParameters{TelephoneNumber: "2"}}},
+		{name: "nested after flat", rec: `{"current_network_details.name":"A","current_network_details":{"n\u0061me":"B"}}`,
+			want: &Result{CurrentNetwork: Network{Name: "B"}}},
+		{name: "folding as encoding/json: long s and Kelvin sign", rec: `{"ſms_email":"s","original_networ\u212a":"AVAILABLE"}`,
+			want: &Result{SMSEmail: "s", OriginalNetwork: Network{Status: "AVAILABLE"}}},
+		{name: "dotted İ is not i (no simple folding)", rec: `{"İs_ported":"YES"}`,
+			want: &Result{Extra: map[string]string{"İs_ported": "YES"}}},
+		{name: "array for a known string field", rec: `{"uuid":[1,"a"]}`, want: &Result{UUID: `[1,"a"]`}},
+		{name: "null known object and null field", rec: `{"request_parameters":null,"uuid":null,"x":null}`,
+			want: &Result{Extra: map[string]string{"x": ""}}},
+		{name: "object where a field is expected", rec: `{"error":{"code":1}}`,
+			want: &Result{Extra: map[string]string{"error.code": "1"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := collect(t, ReadResults(strings.NewReader("["+tt.rec+"]")))
+			if err != nil {
+				t.Fatal(err)
+			}
+			diffResults(t, got, []*Result{tt.want})
+		})
+	}
+}
+
+// Issue 9, item 1: nesting is bounded. A record nested a million levels deep
+// grew the goroutine stack to hundreds of MB; now it is refused when the
+// 129th level opens, having read and allocated little.
+func TestReadResultsJSONDepthBounded(t *testing.T) {
+	const levels = 1_000_000
+	tests := []struct {
+		name             string
+		head, row, tail  string
+		wantErr, wantRow string
+	}{
+		{name: "nested objects in a record", head: `[{"a":`, row: `{"a":`, tail: "1" + strings.Repeat("}", levels+1) + "]", wantRow: "row 1: "},
+		{name: "nested arrays in a record", head: `[{"a":`, row: `[`, tail: strings.Repeat("]", levels) + "}]", wantRow: "row 1: "},
+		{name: "nested arrays in a skipped envelope value", head: `{"x":`, row: `[`, tail: strings.Repeat("]", levels) + `,"results":[]}`},
+		{name: "nested objects in the body envelope", head: `{"body":{"y":`, row: `{"a":`, tail: "1" + strings.Repeat("}", levels+1) + `}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src := &rowsReader{head: tt.head, tail: tt.tail, n: levels, row: func(int) string { return tt.row }}
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			got, err := collect(t, ReadResults(src))
+			runtime.ReadMemStats(&after)
+			want := "hlrlookup: reading JSON results: " + tt.wantRow + "JSON nested deeper than 128 levels"
+			if err == nil || err.Error() != want || len(got) != 0 {
+				t.Fatalf("got %d results, error %v; want the error %q", len(got), err, want)
+			}
+			if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 1<<20 {
+				t.Errorf("allocated %d bytes to refuse it", alloc)
+			}
+			if grew := int64(after.StackInuse) - int64(before.StackInuse); grew > 4<<20 {
+				t.Errorf("stacks grew by %d bytes", grew)
+			}
+			if src.served > 256<<10 {
+				t.Errorf("read %d bytes before refusing it", src.served)
+			}
+		})
+	}
+	// Exactly at the bound is accepted: the record at level 2, 126 more objects.
+	rec := strings.Repeat(`{"a":`, 127) + "1" + strings.Repeat("}", 127)
+	got, err := collect(t, ReadResults(strings.NewReader("["+rec+"]")))
+	if err != nil || len(got) != 1 || len(got[0].Extra) != 1 {
+		t.Fatalf("128 levels: %d results, error %v", len(got), err)
+	}
+	_, err = collect(t, ReadResults(strings.NewReader(`[{"a":`+rec+"}]")))
+	if err == nil || !strings.Contains(err.Error(), "row 1: JSON nested deeper than 128 levels") {
+		t.Fatalf("129 levels: error %v", err)
 	}
 }
