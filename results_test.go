@@ -804,3 +804,47 @@ func TestReadResultsJSONDepthBounded(t *testing.T) {
 		t.Fatalf("129 levels: error %v", err)
 	}
 }
+
+// Issue 9, item 2: the format is sniffed from what a JSON download starts
+// with, not from its first byte; any CSV header is possible.
+func TestReadResultsSniffsFormat(t *testing.T) {
+	t.Parallel()
+	tel := func(n string) *Result {
+		return &Result{TelephoneNumber: n, RequestParameters: RequestParameters{TelephoneNumber: n}}
+	}
+	tests := []struct {
+		name    string
+		body    string
+		want    []*Result
+		wantErr string
+	}{
+		{name: "CSV: [id] header", body: "[id],phone\n1,+447700900123\n",
+			want: []*Result{{Extra: map[string]string{"[id]": "1", "phone": "+447700900123"}}}},
+		{name: "CSV: {x} header", body: "{x},phone\n1,+447700900123\n",
+			want: []*Result{{Extra: map[string]string{"{x}": "1", "phone": "+447700900123"}}}},
+		{name: "JSON: [] alone is an empty array", body: "[]"},
+		{name: "CSV: [1] header", body: "[1],request_parameters.telephone_number\nx,44\n",
+			want: []*Result{{TelephoneNumber: "44", RequestParameters: RequestParameters{TelephoneNumber: "44"}, Extra: map[string]string{"[1]": "x"}}}},
+		{name: "CSV: {} header", body: "{}\nv\n", want: []*Result{{Extra: map[string]string{"{}": "v"}}}},
+		{name: "CSV: { then a line break and a quoted cell", body: "{\n\"x\"\n", want: []*Result{{Extra: map[string]string{"{": "x"}}}},
+		{name: "CSV: BOM and [ header", body: "\ufeff[a]\n1\n", want: []*Result{{Extra: map[string]string{"[a]": "1"}}}},
+		{name: "JSON: array of objects after BOM and whitespace", body: "\ufeff \r\n\t[ \n {\"request_parameters.telephone_number\":\"1\"}]", want: []*Result{tel("1")}},
+		{name: "JSON: empty array", body: " [\n] "},
+		{name: "JSON: results envelope", body: `{ "results" : [{"request_parameters":{"telephone_number":"2"}}]}`, want: []*Result{tel("2")}},
+		{name: "JSON: body envelope, pretty-printed", body: "{\n  \"body\": {\n    \"results\": [\n      {\"request_parameters.telephone_number\": \"3\"}\n    ]\n  }\n}\n", want: []*Result{tel("3")}},
+		{name: "JSON: another key first", body: `{"total":1,"Results":[{"request_parameters.telephone_number":"4"}]}`, want: []*Result{tel("4")}},
+		{name: "JSON: escaped key", body: `{"res\"ults":0,"results":[]}`},
+		{name: "JSON: an error body is an error, not an empty CSV", body: `{"error":"NOT_FOUND","message":"no such batch"}`, wantErr: `no "results" array`},
+		{name: "JSON: an array of something else is an error", body: `[{"a":1},2]`, wantErr: `row 2: record is "2", want an object`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := collect(t, ReadResults(strings.NewReader(tt.body)))
+			checkErr(t, err, tt.wantErr)
+			if tt.wantErr == "" {
+				diffResults(t, got, tt.want)
+			}
+		})
+	}
+}
