@@ -848,3 +848,42 @@ func TestReadResultsSniffsFormat(t *testing.T) {
 		})
 	}
 }
+
+// Issue 9, item 4: names for cells that have no header name of their own
+// never take a header column's name, so no cell is lost.
+func TestDecodeCSVResultsNamesNeverCollide(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		body string
+		want map[string]string
+	}{
+		{name: "surplus cell and a column_N header", body: "a,column_3\n1,2,3\n",
+			want: map[string]string{"a": "1", "column_3": "2", "column_3_2": "3"}},
+		{name: "surplus cells, some names taken", body: "column_3,column_4_2,column_4\n1,2,3,4,5\n",
+			want: map[string]string{"column_3": "1", "column_4_2": "2", "column_4": "3", "column_4_3": "4", "column_5": "5"}},
+		{name: "empty header cell and a later column_N header", body: "a,,column_2\n1,2,3\n",
+			want: map[string]string{"a": "1", "column_2": "3", "column_2_2": "2"}},
+		{name: "duplicate names and a later name_2 header", body: "phone,phone,phone_2\n1,2,3\n",
+			want: map[string]string{"phone": "1", "phone_2": "3", "phone_3": "2"}},
+		{name: "duplicate names, trimmed", body: "phone, phone ,phone\n1,2,3\n",
+			want: map[string]string{"phone": "1", "phone_2": "2", "phone_3": "3"}},
+		{name: "two empty header cells", body: ",\n1,2\n", want: map[string]string{"column_1": "1", "column_2": "2"}},
+		{name: "a known name twice: the earlier to Extra", body: "uuid,note,UUID\n1,2,3\n",
+			want: map[string]string{"uuid": "1", "note": "2"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			for _, body := range []string{tt.body, strings.Replace(tt.body, "\n1", "\n\"1\"", 1)} { // both CSV readers
+				got, err := collect(t, ReadResults(strings.NewReader(body)))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(got) != 1 || !reflect.DeepEqual(got[0].Extra, tt.want) {
+					t.Fatalf("%q: Extra %v, want %v", body, got[0].Extra, tt.want)
+				}
+			}
+		})
+	}
+}
