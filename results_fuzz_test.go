@@ -2,6 +2,7 @@ package hlrlookup
 
 import (
 	"bytes"
+	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"iter"
@@ -59,9 +60,48 @@ func FuzzReadResultsCSV(f *testing.F) {
 	addResultsSeeds(f, []string{"results_sample.csv"},
 		"", "\xef\xbb\xbf", "error,uuid\r\nNONE,\"a,\r\nb\"\r\n", "credits_spent,timestamp\n0.5,2022-09-08T10:56:03Z\n",
 		"a,a,,A\n1,2,3,4,5\n", "x\n\"", "credits_spent\nNaN\n", "request_parameters.cache_days_global\n99999999999999999999\n")
+	f.Add([]byte("a,column_3\n1,2,3\n"))
+	f.Add([]byte("phone,,phone,column_2,phone_2\n1,2,3,4,5,6,7\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		checkResultsSeq(t, func() iter.Seq2[*Result, error] { return decodeCSVResults(bytes.NewReader(data)) }, len(data))
 		checkResultsSeq(t, func() iter.Seq2[*Result, error] { return ReadResults(bytes.NewReader(data)) }, len(data))
+
+		// No cell is lost: every cell of a row fills a field or has its own
+		// key in Extra (encoding/csv's reading of the same input).
+		cr := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))))
+		cr.FieldsPerRecord = -1
+		recs, err := cr.ReadAll()
+		if err != nil || len(recs) == 0 {
+			return
+		}
+		fills := map[int]bool{} // header columns that fill a field: the last of each known name
+		last := map[string]int{}
+		for i, h := range recs[0] {
+			for name := range resultFields {
+				if strings.EqualFold(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")), name) {
+					last[name] = i
+				}
+			}
+		}
+		for _, i := range last {
+			fills[i] = true
+		}
+		row := 1
+		for res, err := range decodeCSVResults(bytes.NewReader(data)) {
+			if err != nil {
+				return
+			}
+			want := 0
+			for i := range recs[row] {
+				if !fills[i] {
+					want++
+				}
+			}
+			if len(res.Extra) != want {
+				t.Fatalf("row %d %q: %d cells for Extra, Extra %q", row, recs[row], want, res.Extra)
+			}
+			row++
+		}
 	})
 }
 
