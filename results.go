@@ -215,9 +215,10 @@ func sniffResults(br *bufio.Reader) (string, error) {
 }
 
 // looksLikeJSONResults reports whether b starts like a JSON results
-// download: '[' then '{' or ']', or '{' then a key and ':' (whitespace
-// allowed between the tokens, but not around the ':' a line break, so that
-// no valid CSV is taken for JSON: a CSV field cannot hold a bare '"').
+// download: '[' then '{' or ']', or '{' then a quoted key and ':', with
+// whitespace between the tokens (only spaces and tabs before the ':'). No
+// valid CSV starts so: its first field would hold a bare '"', or a quoted
+// field would be followed by something other than ',' or a line break.
 func looksLikeJSONResults(b []byte) bool {
 	next := func(i int, ws string) int {
 		for i < len(b) && strings.IndexByte(ws, b[i]) >= 0 {

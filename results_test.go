@@ -10,6 +10,7 @@ import (
 	"os"
 	"reflect"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -174,15 +175,6 @@ func compactJSON(t *testing.T, s string) string {
 		t.Fatal(err)
 	}
 	return b.String()
-}
-
-func splitJSONArray(t *testing.T, s string) []json.RawMessage {
-	t.Helper()
-	var out []json.RawMessage
-	if err := json.Unmarshal([]byte(s), &out); err != nil {
-		t.Fatal(err)
-	}
-	return out
 }
 
 func TestDecodeCSVResults(t *testing.T) {
@@ -886,4 +878,142 @@ func TestDecodeCSVResultsNamesNeverCollide(t *testing.T) {
 			}
 		})
 	}
+}
+
+// BenchmarkJSONTokenizers measures the JSON results decoder's tokenizer
+// against the standard library's json.Decoder doing the same mapping with
+// Token (tokenDecodeJSONResults), on 20,000 records like the service's
+// (BENCHMARKS.md records why the hand-written scanner stays).
+func BenchmarkJSONTokenizers(b *testing.B) {
+	raw, err := os.ReadFile("testdata/results_sample.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var recs []json.RawMessage
+	if err := json.Unmarshal(raw, &recs); err != nil {
+		b.Fatal(err)
+	}
+	var buf bytes.Buffer
+	buf.WriteString("[")
+	const rows = 20_000
+	for i := range rows {
+		if i > 0 {
+			buf.WriteString(",\n")
+		}
+		if err := json.Compact(&buf, recs[i%len(recs)]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	buf.WriteString("]")
+	body := buf.Bytes()
+	run := func(b *testing.B, decode func(io.Reader) (int, error)) {
+		b.SetBytes(int64(len(body)))
+		b.ReportAllocs()
+		for b.Loop() {
+			n, err := decode(bytes.NewReader(body))
+			if err != nil || n != rows {
+				b.Fatalf("%d rows, %v", n, err)
+			}
+		}
+		b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+	}
+	b.Run("scanner", func(b *testing.B) {
+		run(b, func(r io.Reader) (n int, err error) {
+			for _, err := range decodeJSONResults(r) {
+				if err != nil {
+					return n, err
+				}
+				n++
+			}
+			return n, nil
+		})
+	})
+	b.Run("json.Decoder.Token", func(b *testing.B) { run(b, tokenDecodeJSONResults) })
+}
+
+// tokenDecodeJSONResults decodes a bare array of records with
+// json.Decoder.Token, mapping members to fields as the SDK does (arrays are
+// skipped, not rendered: the measured records have none).
+func tokenDecodeJSONResults(r io.Reader) (int, error) {
+	dec := json.NewDecoder(r)
+	dec.UseNumber()
+	if _, err := dec.Token(); err != nil { // '['
+		return 0, err
+	}
+	n := 0
+	for dec.More() {
+		if _, err := dec.Token(); err != nil { // '{'
+			return n, err
+		}
+		res := &Result{}
+		if err := tokenObject(dec, res, nil, ""); err != nil {
+			return n, err
+		}
+		n++
+	}
+	_, err := dec.Token()
+	return n, err
+}
+
+func tokenObject(dec *json.Decoder, res *Result, fields map[string]fieldSetter, prefix string) error {
+	for dec.More() {
+		kt, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		key := kt.(string)
+		folded := foldJSONKey(key)
+		tok, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		var text string
+		switch v := tok.(type) {
+		case json.Delim:
+			if v == '{' {
+				var inner map[string]fieldSetter
+				if prefix == "" {
+					inner = jsonObjectFields[folded]
+				}
+				if err := tokenObject(dec, res, inner, prefix+key+"."); err != nil {
+					return err
+				}
+				continue
+			}
+			for depth := 1; depth > 0; { // skip the array
+				t, err := dec.Token()
+				if err != nil {
+					return err
+				}
+				if d, ok := t.(json.Delim); ok {
+					depth += map[bool]int{true: 1, false: -1}[d == '[' || d == '{']
+				}
+			}
+			continue
+		case string:
+			text = v
+		case json.Number:
+			text = string(v)
+		case bool:
+			text = strconv.FormatBool(v)
+		case nil:
+			continue
+		}
+		set := fields[folded]
+		if prefix == "" {
+			set = resultFields[folded]
+		}
+		if set != nil {
+			if err := set(res, text); err != nil {
+				return err
+			}
+			continue
+		}
+		if res.Extra == nil {
+			res.Extra = map[string]string{}
+		}
+		res.Extra[prefix+key] = text
+	}
+	_, err := dec.Token() // '}'
+	return err
 }
