@@ -204,22 +204,30 @@ func sniffResults(br *bufio.Reader) (string, error) {
 		}
 		break
 	}
-	ahead, err := br.Peek(br.Size())
-	if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {
-		return "", err
+	// Peek only as far as the decision needs, so that a slow stream is not
+	// waited on for more than that.
+	for n := max(br.Buffered(), 1); ; n = min(2*n, br.Size()) {
+		ahead, err := br.Peek(n)
+		if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {
+			return "", err
+		}
+		isJSON, sure := sniffJSONResults(ahead)
+		if sure || len(ahead) < n || n == br.Size() {
+			if isJSON {
+				return "json", nil
+			}
+			return "csv", nil
+		}
 	}
-	if looksLikeJSONResults(ahead) {
-		return "json", nil
-	}
-	return "csv", nil
 }
 
-// looksLikeJSONResults reports whether b starts like a JSON results
-// download: '[' then '{' or ']', or '{' then a quoted key and ':', with
-// whitespace between the tokens (only spaces and tabs before the ':'). No
-// valid CSV starts so: its first field would hold a bare '"', or a quoted
-// field would be followed by something other than ',' or a line break.
-func looksLikeJSONResults(b []byte) bool {
+// sniffJSONResults reports whether b starts like a JSON results download:
+// '[' then '{' or ']', or '{' then a quoted key and ':', with whitespace
+// between the tokens (only spaces and tabs before the ':'). No valid CSV
+// starts so: its first field would hold a bare '"', or a quoted field would
+// be followed by something other than ',' or a line break. sure is false
+// when b ends before the answer is known.
+func sniffJSONResults(b []byte) (isJSON, sure bool) {
 	next := func(i int, ws string) int {
 		for i < len(b) && strings.IndexByte(ws, b[i]) >= 0 {
 			i++
@@ -227,26 +235,34 @@ func looksLikeJSONResults(b []byte) bool {
 		return i
 	}
 	if len(b) == 0 {
-		return false
+		return false, false
 	}
 	switch b[0] {
 	case '[':
 		i := next(1, " \t\r\n")
-		return i < len(b) && (b[i] == '{' || b[i] == ']')
+		if i >= len(b) {
+			return false, false
+		}
+		return b[i] == '{' || b[i] == ']', true
 	case '{':
 		i := next(1, " \t\r\n")
-		if i >= len(b) || b[i] != '"' {
-			return false
+		if i >= len(b) {
+			return false, false
+		}
+		if b[i] != '"' {
+			return false, true
 		}
 		for i++; i < len(b) && b[i] != '"'; i++ {
 			if b[i] == '\\' {
 				i++
 			}
 		}
-		i = next(i+1, " \t")
-		return i < len(b) && b[i] == ':'
+		if i = next(i+1, " \t"); i >= len(b) {
+			return false, false
+		}
+		return b[i] == ':', true
 	}
-	return false
+	return false, true
 }
 
 // skipBOM discards a leading UTF-8 byte-order mark, if present.

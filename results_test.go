@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
@@ -1016,4 +1017,39 @@ func tokenObject(dec *json.Decoder, res *Result, fields map[string]fieldSetter, 
 	}
 	_, err := dec.Token() // '}'
 	return err
+}
+
+// The sniffer reads only as far as it needs: the first record of a slow
+// stream is yielded before the rest (or 4 KiB) has arrived. A sniffer that
+// waited would deadlock the bubble.
+func TestReadResultsSniffDoesNotWait(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ first, rest, want string }{
+		{`[{"uuid":"a"},`, `{"uuid":"b"}]`, "a"},
+		{`{"results":[{"uuid":"a"},`, `{"uuid":"b"}]}`, "a"},
+		{"uuid,x\na,1\n", "b,2\n", "a"},
+	} {
+		synctest.Test(t, func(t *testing.T) {
+			pr, pw := io.Pipe()
+			next := make(chan struct{})
+			go func() {
+				_, _ = io.WriteString(pw, tt.first)
+				<-next
+				_, _ = io.WriteString(pw, tt.rest)
+				_ = pw.Close()
+			}()
+			var uuids []string
+			for res, err := range ReadResults(pr) {
+				if err != nil {
+					t.Fatalf("%q: %v", tt.first, err)
+				}
+				if uuids = append(uuids, res.UUID); len(uuids) == 1 {
+					close(next)
+				}
+			}
+			if len(uuids) != 2 || uuids[0] != tt.want {
+				t.Fatalf("%q: got %q", tt.first, uuids)
+			}
+		})
+	}
 }
