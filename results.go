@@ -126,13 +126,16 @@ const maxResultRecordBytes = 8 << 20
 //
 // CSV: columns are mapped by header name, case-insensitively and trimmed, to
 // the fields they fill (the names are the JSON paths: "live_status",
-// "request_parameters.telephone_number", "current_network_details.name", …).
-// Every other cell goes to Extra, and no cell is lost: under its header name;
-// an empty header cell as "column_N" (its 1-based position); a cell beyond
-// the header as "column_N" too; a repeated header name (and a known name that
-// appears more than once: the last such column fills the field) as "name_2",
-// "name_3", …. A generated name never replaces a header name: when it is
-// taken, the first free of "name_2", "name_3", … is used instead.
+// "request_parameters.telephone_number", "current_network_details.name", …);
+// when a known name appears more than once, the last such column fills the
+// field. Every other cell goes to Extra, and no cell is lost: under its
+// header name (trimmed); for the second, third … column of a repeated name,
+// under "name_2", "name_3", …; for an empty header cell or a cell beyond the
+// header, under "column_N" (N its 1-based position). Header names are claimed
+// first, so a generated name never takes one: it gets the next free suffix
+// instead, the same in every row (header a,column_3 with row 1,2,3 gives
+// column_3 "2" and column_3_2 "3"; header phone,phone,phone_2 gives the
+// second column the key phone_3).
 //
 // JSON: a bare array of records, {"results":[…]} or {"body":{"results":[…]}};
 // other envelope keys are skipped. Each record is an object; its members map

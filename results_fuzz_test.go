@@ -1,6 +1,7 @@
 package hlrlookup
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
@@ -61,6 +62,8 @@ func FuzzReadResultsCSV(f *testing.F) {
 		"", "\xef\xbb\xbf", "error,uuid\r\nNONE,\"a,\r\nb\"\r\n", "credits_spent,timestamp\n0.5,2022-09-08T10:56:03Z\n",
 		"a,a,,A\n1,2,3,4,5\n", "x\n\"", "credits_spent\nNaN\n", "request_parameters.cache_days_global\n99999999999999999999\n")
 	f.Add([]byte("a,column_3\n1,2,3\n"))
+	f.Add([]byte("{\n\"x\" :1\n"))
+	f.Add([]byte("{ \"a\":1,\"results\":[]}"))
 	f.Add([]byte("phone,,phone,column_2,phone_2\n1,2,3,4,5,6,7\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		checkResultsSeq(t, func() iter.Seq2[*Result, error] { return decodeCSVResults(bytes.NewReader(data)) }, len(data))
@@ -68,9 +71,21 @@ func FuzzReadResultsCSV(f *testing.F) {
 
 		// No cell is lost: every cell of a row fills a field or has its own
 		// key in Extra (encoding/csv's reading of the same input).
-		cr := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))))
+		doc := bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+		cr := csv.NewReader(bytes.NewReader(doc))
 		cr.FieldsPerRecord = -1
 		recs, err := cr.ReadAll()
+
+		// What is sniffed as a JSON object is never valid CSV.
+		if format, _ := sniffResults(bufio.NewReader(bytes.NewReader(data))); format == "json" {
+			if start := bytes.TrimLeft(doc, " \t\r\n"); start[0] == '{' {
+				cr := csv.NewReader(bytes.NewReader(start))
+				cr.FieldsPerRecord = -1
+				if _, err := cr.ReadAll(); err == nil {
+					t.Fatalf("%q: valid CSV, sniffed as JSON", data)
+				}
+			}
+		}
 		if err != nil || len(recs) == 0 {
 			return
 		}
