@@ -759,7 +759,10 @@ func (f *recordScanner) object(fields map[string]fieldSetter, depth int) bool {
 		if f.i >= len(f.s) {
 			return false
 		}
-		folded := foldJSONKey(key)
+		folded := key
+		if !isFoldedKey(key) {
+			folded = foldJSONKey(key)
+		}
 		top := len(f.path) == 0 && fields == nil
 		var text string
 		var null bool
@@ -817,6 +820,18 @@ func (f *recordScanner) extraPath(key string) string {
 		return key
 	}
 	return strings.Join(f.path, ".") + "." + key
+}
+
+// isFoldedKey reports whether foldJSONKey would leave key as it is: no
+// upper-case ASCII and nothing beyond ASCII. It is inlined, so the common
+// case costs no call.
+func isFoldedKey(key string) bool {
+	for i := 0; i < len(key); i++ {
+		if c := key[i]; c >= utf8.RuneSelf || 'A' <= c && c <= 'Z' {
+			return false
+		}
+	}
+	return true
 }
 
 // foldJSONKey folds a key (or CSV header name) for matching against the
