@@ -337,7 +337,7 @@ func (e *recordTooLargeError) Is(target error) bool { return target == ErrResult
 type fieldSetter func(r *Result, v string) error
 
 // resultFields maps every known field, by lower-case dotted name as in the CSV
-// header, to its setter. The JSON decoder's generic path uses it too, so both
+// header, to its setter. The JSON decoder uses it too (by path), so both
 // formats interpret values the same way.
 var resultFields = buildResultFields()
 
