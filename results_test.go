@@ -775,6 +775,8 @@ func TestReadResultsJSONDepthBounded(t *testing.T) {
 			if err == nil || err.Error() != want || len(got) != 0 {
 				t.Fatalf("got %d results, error %v; want the error %q", len(got), err, want)
 			}
+			t.Logf("refused after reading %d bytes; %d bytes allocated, stacks %+d bytes",
+				src.served, after.TotalAlloc-before.TotalAlloc, int64(after.StackInuse)-int64(before.StackInuse))
 			if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 1<<20 {
 				t.Errorf("allocated %d bytes to refuse it", alloc)
 			}
