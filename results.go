@@ -114,26 +114,62 @@ const maxResultRecordBytes = 8 << 20
 
 // ReadResults decodes a saved results download (the body of
 // GET /batches/{id}/results, CSV or JSON) and yields one *Result per row. It
-// makes no request. The format is sniffed from the first byte that is not
-// whitespace, after an optional UTF-8 byte-order mark: '[' or '{' means JSON,
-// anything else CSV. The input is streamed, never held whole; each yielded
+// makes no request. The input is streamed, never held whole; each yielded
 // *Result is fresh and may be kept.
 //
+// The format is sniffed from what a JSON download starts with, after an
+// optional UTF-8 byte-order mark and whitespace: '[' followed (after
+// whitespace) by '{' or ']' (an array of records), or '{' followed by an
+// object key and its ':' ({"results":[…]}, {"body":{"results":[…]}}, or any
+// other key first). Anything else is CSV, so a CSV whose first header cell
+// starts with '[' or '{' (such as "[id],phone") is read as CSV.
+//
+// CSV: columns are mapped by header name, case-insensitively and trimmed, to
+// the fields they fill (the names are the JSON paths: "live_status",
+// "request_parameters.telephone_number", "current_network_details.name", …);
+// when a known name appears more than once, the last such column fills the
+// field. Every other cell goes to Extra, and no cell is lost: under its
+// header name (trimmed); for the second, third … column of a repeated name,
+// under "name_2", "name_3", …; for an empty header cell or a cell beyond the
+// header, under "column_N" (N its 1-based position). Header names are claimed
+// first, so a generated name never takes one: it gets the next free suffix
+// instead, the same in every row (header a,column_3 with row 1,2,3 gives
+// column_3 "2" and column_3_2 "3"; header phone,phone,phone_2 gives the
+// second column the key phone_3).
+//
+// JSON: a bare array of records, {"results":[…]} or {"body":{"results":[…]}};
+// other envelope keys are skipped. Each record is an object; its members map
+// to fields by path, the keys of the enclosing objects as written (escapes
+// decoded) joined by '.', matched case-insensitively as encoding/json matches
+// field names: {"request_parameters":{"telephone_number":…}} and the flat
+// key "request_parameters.telephone_number" both fill TelephoneNumber, as the
+// CSV column of that name does. Nested objects are flattened, so an unknown
+// member goes to Extra under its full path ("current_network_details.hlr").
+// A value is used as text: a string unescaped ("caf\u00e9" is "café"), a
+// number as written, true or false, an array as compact JSON (["a",1]), and
+// null as "" in Extra; null for a known field, or for request_parameters or
+// a *_network_details object, leaves it unset, and an empty object adds
+// nothing. When two members have the same path the later one wins, as
+// encoding/json does with a repeated key. Input nested more than 128 levels
+// deep (objects and arrays, counted from the outermost) is refused.
+//
 // On failure the iterator yields (nil, err) once and stops; an empty input
-// yields nothing. The sequence consumes r and can be ranged over once.
+// yields nothing. A record larger than 8 MiB is refused with an error
+// matching ErrResultRecordTooLarge. The sequence consumes r and can be ranged
+// over once.
 func ReadResults(r io.Reader) iter.Seq2[*Result, error] {
 	return func(yield func(*Result, error) bool) {
 		br := bufio.NewReader(r)
-		first, err := sniffResults(br)
+		format, err := sniffResults(br)
 		if err != nil {
 			yield(nil, fmt.Errorf("hlrlookup: reading results: %w", err))
 			return
 		}
 		var seq iter.Seq2[*Result, error]
-		switch first {
-		case 0:
+		switch format {
+		case "":
 			return // empty or only whitespace
-		case '[', '{':
+		case "json":
 			seq = decodeJSONResults(br)
 		default:
 			seq = decodeCSVResults(br)
@@ -146,26 +182,90 @@ func ReadResults(r io.Reader) iter.Seq2[*Result, error] {
 	}
 }
 
-// sniffResults skips a UTF-8 byte-order mark and whitespace, and returns the
-// next byte without consuming it, or 0 at the end of the input.
-func sniffResults(br *bufio.Reader) (byte, error) {
+// sniffResults skips a UTF-8 byte-order mark and whitespace and reports the
+// format of what follows, without consuming it: "json" when it starts like a
+// JSON download (see ReadResults), "csv" otherwise, "" at the end of the
+// input. It looks at most the reader's buffer size ahead.
+func sniffResults(br *bufio.Reader) (string, error) {
 	if err := skipBOM(br); err != nil {
-		return 0, err
+		return "", err
 	}
 	for {
 		c, err := br.ReadByte()
 		if err == io.EOF {
-			return 0, nil
+			return "", nil
 		}
 		if err != nil {
-			return 0, err
+			return "", err
 		}
 		switch c {
 		case ' ', '\t', '\r', '\n':
 			continue
 		}
-		return c, br.UnreadByte()
+		if err := br.UnreadByte(); err != nil {
+			return "", err
+		}
+		break
 	}
+	// Peek only as far as the decision needs, so that a slow stream is not
+	// waited on for more than that.
+	for n := max(br.Buffered(), 1); ; n = min(2*n, br.Size()) {
+		ahead, err := br.Peek(n)
+		if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {
+			return "", err
+		}
+		isJSON, sure := sniffJSONResults(ahead)
+		if sure || len(ahead) < n || n == br.Size() {
+			if isJSON {
+				return "json", nil
+			}
+			return "csv", nil
+		}
+	}
+}
+
+// sniffJSONResults reports whether b starts like a JSON results download:
+// '[' then '{' or ']', or '{' then a quoted key and ':', with whitespace
+// between the tokens (only spaces and tabs before the ':'). No valid CSV
+// starts so: its first field would hold a bare '"', or a quoted field would
+// be followed by something other than ',' or a line break. sure is false
+// when b ends before the answer is known.
+func sniffJSONResults(b []byte) (isJSON, sure bool) {
+	next := func(i int, ws string) int {
+		for i < len(b) && strings.IndexByte(ws, b[i]) >= 0 {
+			i++
+		}
+		return i
+	}
+	if len(b) == 0 {
+		return false, false
+	}
+	switch b[0] {
+	case '[':
+		i := next(1, " \t\r\n")
+		if i >= len(b) {
+			return false, false
+		}
+		return b[i] == '{' || b[i] == ']', true
+	case '{':
+		i := next(1, " \t\r\n")
+		if i >= len(b) {
+			return false, false
+		}
+		if b[i] != '"' {
+			return false, true
+		}
+		for i++; i < len(b) && b[i] != '"'; i++ {
+			if b[i] == '\\' {
+				i++
+			}
+		}
+		if i = next(i+1, " \t"); i >= len(b) {
+			return false, false
+		}
+		return b[i] == ':', true
+	}
+	return false, true
 }
 
 // skipBOM discards a leading UTF-8 byte-order mark, if present.
@@ -237,7 +337,7 @@ func (e *recordTooLargeError) Is(target error) bool { return target == ErrResult
 type fieldSetter func(r *Result, v string) error
 
 // resultFields maps every known field, by lower-case dotted name as in the CSV
-// header, to its setter. The JSON decoder's generic path uses it too, so both
+// header, to its setter. The JSON decoder uses it too (by path), so both
 // formats interpret values the same way.
 var resultFields = buildResultFields()
 

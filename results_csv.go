@@ -14,9 +14,11 @@ import (
 
 // csvColumns is a CSV header mapped once to per-column setters.
 type csvColumns struct {
-	names   []string      // header names as found (trimmed), for errors
-	setters []fieldSetter // one per header column
-	extra   int           // how many columns go to Result.Extra
+	names   []string        // header names as found (trimmed), for errors
+	setters []fieldSetter   // one per header column
+	extra   int             // how many columns go to Result.Extra
+	used    map[string]bool // the Extra keys of the header's columns
+	surplus []string        // Extra keys of cells beyond the header, by position
 }
 
 // mapCSVHeader maps each header column, case-insensitively and trimmed, to the
@@ -24,7 +26,8 @@ type csvColumns struct {
 // fills the field (the uploaded file's own columns come first) and earlier
 // ones go to Extra. Unknown columns go to Extra under their header name; an
 // empty name becomes "column_N" (1-based) and a repeated one gets a "_2", "_3"
-// suffix.
+// suffix. Header names as written are claimed first, so a generated name
+// never takes one: it gets the first free suffix instead.
 func mapCSVHeader(header []string) *csvColumns {
 	c := &csvColumns{names: make([]string, len(header)), setters: make([]fieldSetter, len(header))}
 	last := make(map[string]int, len(header))
@@ -35,22 +38,32 @@ func mapCSVHeader(header []string) *csvColumns {
 			last[lh] = i
 		}
 	}
-	used := make(map[string]bool, len(header))
+	// Claim the header's own names first (the first column of each name that
+	// goes to Extra), then name the rest.
+	c.used = make(map[string]bool, len(header))
+	toExtra := make([]bool, len(header))
+	own := make([]bool, len(header))
 	for i, h := range c.names {
-		lh := foldJSONKey(h)
-		if j, ok := last[lh]; ok && j == i {
-			c.setters[i] = resultFields[lh]
+		if j, ok := last[foldJSONKey(h)]; ok && j == i {
+			c.setters[i] = resultFields[foldJSONKey(h)]
 			continue
 		}
-		base := h
-		if base == "" {
-			base = "column_" + strconv.Itoa(i+1)
+		toExtra[i] = true
+		if h != "" && !c.used[h] {
+			c.used[h], own[i] = true, true
 		}
-		key := base
-		for n := 2; used[key]; n++ {
-			key = base + "_" + strconv.Itoa(n)
+	}
+	for i, h := range c.names {
+		if !toExtra[i] {
+			continue
 		}
-		used[key] = true
+		key := h
+		if !own[i] {
+			if h == "" {
+				h = "column_" + strconv.Itoa(i+1)
+			}
+			key = c.freeName(h)
+		}
 		c.extra++
 		c.setters[i] = func(r *Result, v string) error {
 			r.Extra[key] = v
@@ -58,6 +71,28 @@ func mapCSVHeader(header []string) *csvColumns {
 		}
 	}
 	return c
+}
+
+// freeName claims and returns base, or the first of base_2, base_3, … that
+// is not taken yet.
+func (c *csvColumns) freeName(base string) string {
+	key := base
+	for n := 2; c.used[key]; n++ {
+		key = base + "_" + strconv.Itoa(n)
+	}
+	c.used[key] = true
+	return key
+}
+
+// surplusName is the Extra key of the cell at index i (0-based) beyond the
+// header: "column_N" (1-based), or the first free suffixed form of it when a
+// header column has that name. The same position gets the same name in
+// every row.
+func (c *csvColumns) surplusName(i int) string {
+	for j := len(c.names) + len(c.surplus); j <= i; j++ {
+		c.surplus = append(c.surplus, c.freeName("column_"+strconv.Itoa(j+1)))
+	}
+	return c.surplus[i-len(c.names)]
 }
 
 // decodeCSVResults decodes a CSV results download: a header row, then one row
@@ -114,7 +149,7 @@ func decodeCSVResults(r io.Reader) iter.Seq2[*Result, error] {
 			}
 			for i, v := range rec {
 				if i >= len(cols.setters) {
-					res.Extra["column_"+strconv.Itoa(i+1)] = v
+					res.Extra[cols.surplusName(i)] = v
 					continue
 				}
 				if err := cols.setters[i](res, v); err != nil {

@@ -47,6 +47,7 @@ type jsonResultsDecoder struct {
 	row   int
 	buf   []byte // the current record or envelope value, reused
 	stack []byte // open brackets while reading a value, reused
+	depth int    // objects and arrays open around the current position
 }
 
 func (d *jsonResultsDecoder) run() error {
@@ -61,9 +62,11 @@ func (d *jsonResultsDecoder) run() error {
 	switch c {
 	case '[':
 		d.discard()
+		d.depth = 1
 		err = d.array()
 	case '{':
 		d.discard()
+		d.depth = 1
 		var found bool
 		found, err = d.object(0)
 		if err == nil && !found {
@@ -214,9 +217,11 @@ func (d *jsonResultsDecoder) object(level int) (found bool, err error) {
 			switch c {
 			case '[':
 				d.discard()
+				d.depth++
 				if err := d.array(); err != nil {
 					return found, err
 				}
+				d.depth--
 			case '{':
 				return found, errors.New(`"results" is {, want an array`)
 			default:
@@ -231,9 +236,11 @@ func (d *jsonResultsDecoder) object(level int) (found bool, err error) {
 			found = true
 		case !found && level == 0 && c == '{' && strings.EqualFold(key, "body"):
 			d.discard()
+			d.depth++
 			if found, err = d.object(level + 1); err != nil {
 				return found, err
 			}
+			d.depth--
 		default:
 			if err := d.skip(); err != nil {
 				return found, err
@@ -256,6 +263,9 @@ func (d *jsonResultsDecoder) skip() error {
 		switch c {
 		case '{', '[':
 			d.discard()
+			if d.depth+len(open)+1 > maxResultJSONDepth {
+				return errJSONTooDeep
+			}
 			open = append(open, c)
 			d.lim.mark()
 			next, err := d.innerPeek()
@@ -422,6 +432,9 @@ func (d *jsonResultsDecoder) value() ([]byte, error) {
 			case b == '"':
 				inString = true
 			case b == '{' || b == '[':
+				if d.depth+len(d.stack)+1 > maxResultJSONDepth {
+					return nil, errJSONTooDeep
+				}
 				d.stack = append(d.stack, b)
 			case b == '}' || b == ']':
 				if d.stack[len(d.stack)-1]+2 != b {
@@ -500,35 +513,57 @@ func quoteJSONChar(c byte) string {
 	return "'" + s[1:len(s)-1] + "'"
 }
 
-// convert turns one record into a Result. Most records take the fast path:
-// one pass over the record's bytes, every field set from a substring of one
-// string holding the record. A record the fast path does not handle (escapes,
-// arrays, a value a field refuses, a syntax error) takes the original path:
-// a typed decode plus a scan of the record's keys for unknown ones, which go
-// to Extra, or, when the typed decode refuses it (a number where a string is
-// expected, say), the generic path, field by field. All paths agree.
+// maxResultJSONDepth bounds the nesting of a JSON results download: objects
+// and arrays, counted from the outermost (a record of a bare array is at
+// level 2, its request_parameters at level 3). Deeper input is refused as
+// soon as it is met, before the record is buffered or decoded.
+const maxResultJSONDepth = 128
+
+// errJSONTooDeep is the error for input nested deeper than maxResultJSONDepth.
+var errJSONTooDeep = fmt.Errorf("JSON nested deeper than %d levels", maxResultJSONDepth)
+
+// convert turns one record (a whole JSON value, as value read it) into a
+// Result. It is the one decoding path for records: a single pass over the
+// record's bytes that checks the syntax and sets each field through the
+// setters mapped once per field name (resultFields, shared with the CSV
+// decoder), from substrings of one string holding the record. Strings with
+// escapes or invalid UTF-8 are unquoted by encoding/json; arrays are checked
+// and compacted by json.Compact. On any syntax error the error is
+// encoding/json's own.
 func (d *jsonResultsDecoder) convert(raw []byte) (*Result, error) {
+	return convertJSONRecord(raw, d.depth+1)
+}
+
+// convertJSONRecord converts the record raw, which sits at the nesting level
+// depth of the download (see maxResultJSONDepth).
+func convertJSONRecord(raw []byte, depth int) (*Result, error) {
 	if len(raw) == 0 || raw[0] != '{' {
 		if err := jsonSyntaxError(raw); err != nil {
 			return nil, err
 		}
 		return nil, fmt.Errorf("record is %s, want an object", quoteShort(string(raw)))
 	}
-	if res, ok := fastJSONResult(raw); ok {
-		return res, nil
+	sc := recordScanner{s: string(raw), res: &Result{}}
+	ok := sc.object(nil, depth)
+	if ok {
+		sc.space()
+		ok = sc.i == len(sc.s)
+	}
+	if ok {
+		return sc.res, nil
+	}
+	if sc.err == errJSONTooDeep {
+		return nil, sc.err
 	}
 	if err := jsonSyntaxError(raw); err != nil {
 		return nil, err
 	}
-	var rec jsonResult
-	if err := json.Unmarshal(raw, &rec); err != nil {
-		return genericJSONResult(raw)
+	if sc.err != nil {
+		return nil, sc.err
 	}
-	res, err := rec.result()
-	if err != nil {
-		return nil, err
-	}
-	return res, addUnknownJSONFields(res, raw)
+	// The scanner refused what encoding/json accepts: a bug, never a silent
+	// partial result.
+	return nil, errors.New("record not decoded (internal error)")
 }
 
 // jsonObjectFields maps the keys of the known nested objects (folded) to
@@ -546,29 +581,16 @@ var jsonObjectFields = func() map[string]map[string]fieldSetter {
 	return m
 }()
 
-// fastJSON is the state of the fast path over one record.
-type fastJSON struct {
+// recordScanner is the state of the decoding of one record.
+type recordScanner struct {
 	s    string // the record
 	i    int
 	res  *Result
-	path []string // keys of the enclosing objects, as written
+	path []string // keys of the enclosing objects, as written (unquoted)
+	err  error    // why the scan stopped, when not a syntax error
 }
 
-// fastJSONResult decodes the record raw (an object) the way genericJSONResult
-// does, in one pass. It reports false when it meets anything it does not
-// handle, or any syntax error: the caller then takes the original path.
-func fastJSONResult(raw []byte) (*Result, bool) {
-	f := fastJSON{s: string(raw), res: &Result{}}
-	if !f.object(nil) {
-		return nil, false
-	}
-	if f.space(); f.i != len(f.s) {
-		return nil, false
-	}
-	return f.res, true
-}
-
-func (f *fastJSON) space() {
+func (f *recordScanner) space() {
 	for f.i < len(f.s) {
 		switch f.s[f.i] {
 		case ' ', '\t', '\r', '\n':
@@ -579,27 +601,39 @@ func (f *fastJSON) space() {
 	}
 }
 
-// str reads a string without escapes, control characters or invalid UTF-8
-// and returns its contents.
-func (f *fastJSON) str() (string, bool) {
+// str reads a string and returns its contents, unquoted as encoding/json
+// does. A string without escapes and in valid UTF-8 (nearly all) is a
+// substring of the record; any other goes through json.Unmarshal, which
+// also checks its escapes and replaces invalid UTF-8 with U+FFFD.
+func (f *recordScanner) str() (string, bool) {
 	if f.i >= len(f.s) || f.s[f.i] != '"' {
 		return "", false
 	}
 	start := f.i + 1
-	ascii := true
+	plain := true
 	for j := start; j < len(f.s); j++ {
 		switch c := f.s[j]; {
 		case c == '"':
 			f.i = j + 1
 			v := f.s[start:j]
-			if !ascii && !utf8.ValidString(v) {
+			if plain {
+				return v, true
+			}
+			if !strings.Contains(v, `\`) && utf8.ValidString(v) {
+				return v, true
+			}
+			var u string
+			if json.Unmarshal([]byte(f.s[start-1:j+1]), &u) != nil {
 				return "", false
 			}
-			return v, true
-		case c == '\\' || c < 0x20:
+			return u, true
+		case c == '\\':
+			plain = false
+			j++ // the escaped byte, which may be '"'
+		case c < 0x20:
 			return "", false
 		case c >= 0x80:
-			ascii = false
+			plain = false
 		}
 	}
 	return "", false
@@ -607,7 +641,7 @@ func (f *fastJSON) str() (string, bool) {
 
 // scalar reads a number or a literal and returns its text ("" for null) and
 // whether it was null.
-func (f *fastJSON) scalar() (text string, null, ok bool) {
+func (f *recordScanner) scalar() (text string, null, ok bool) {
 	s, i := f.s, f.i
 	for _, lit := range [...]string{"null", "true", "false"} {
 		if strings.HasPrefix(s[i:], lit) {
@@ -655,10 +689,46 @@ func (f *fastJSON) scalar() (text string, null, ok bool) {
 	return s[i:j], false, true
 }
 
-// object reads an object whose members belong to the known object fields
-// (nil at the top level; set for request_parameters and the network
-// details; and nil again, with f.path set, inside other objects).
-func (f *fastJSON) object(fields map[string]fieldSetter) bool {
+// array reads an array, the outermost at nesting level depth, and returns it
+// as compact JSON (json.Compact, which also checks its syntax).
+func (f *recordScanner) array(depth int) (string, bool) {
+	start, level := f.i, 0
+	for ; f.i < len(f.s); f.i++ {
+		switch f.s[f.i] {
+		case '"':
+			for f.i++; f.i < len(f.s) && f.s[f.i] != '"'; f.i++ {
+				if f.s[f.i] == '\\' {
+					f.i++
+				}
+			}
+		case '[', '{':
+			if level++; depth+level-1 > maxResultJSONDepth {
+				f.err = errJSONTooDeep
+				return "", false
+			}
+		case ']', '}':
+			if level--; level == 0 {
+				f.i++
+				var b bytes.Buffer
+				if json.Compact(&b, []byte(f.s[start:f.i])) != nil {
+					return "", false
+				}
+				return b.String(), true
+			}
+		}
+	}
+	return "", false
+}
+
+// object reads an object, at nesting level depth, whose members belong to
+// the known object fields (nil at the top level; set for request_parameters
+// and the network details; and nil again, with f.path set, inside other
+// objects). See ReadResults for how members map to fields and Extra.
+func (f *recordScanner) object(fields map[string]fieldSetter, depth int) bool {
+	if depth > maxResultJSONDepth {
+		f.err = errJSONTooDeep
+		return false
+	}
 	f.i++ // '{'
 	for first := true; ; first = false {
 		f.space()
@@ -694,6 +764,8 @@ func (f *fastJSON) object(fields map[string]fieldSetter) bool {
 			folded = foldJSONKey(key)
 		}
 		top := len(f.path) == 0 && fields == nil
+		var text string
+		var null bool
 		switch c := f.s[f.i]; c {
 		case '{':
 			var inner map[string]fieldSetter
@@ -701,13 +773,20 @@ func (f *fastJSON) object(fields map[string]fieldSetter) bool {
 				inner = jsonObjectFields[folded]
 			}
 			f.path = append(f.path, key)
-			if !f.object(inner) {
+			if !f.object(inner, depth+1) {
 				return false
 			}
 			f.path = f.path[:len(f.path)-1]
 			continue
 		case '[':
-			return false // to Extra as compact JSON: the original path
+			text, ok = f.array(depth + 1)
+		case '"':
+			text, ok = f.str()
+		default:
+			text, null, ok = f.scalar()
+		}
+		if !ok {
+			return false
 		}
 		var set fieldSetter
 		switch {
@@ -716,23 +795,15 @@ func (f *fastJSON) object(fields map[string]fieldSetter) bool {
 		case fields != nil:
 			set = fields[folded]
 		}
-		var text string
-		var null bool
-		if f.s[f.i] == '"' {
-			if text, ok = f.str(); !ok {
-				return false
-			}
-		} else if text, null, ok = f.scalar(); !ok {
-			return false
-		}
 		switch {
 		case set != nil && null:
-			// as encoding/json does: null leaves a field alone
+			// null leaves a field alone, as encoding/json does
 		case set != nil:
-			if set(f.res, text) != nil {
-				return false // the original path reports it
+			if err := set(f.res, text); err != nil {
+				f.err = fmt.Errorf("field %q: %w", f.extraPath(key), err)
+				return false
 			}
-		case null && top && key != "" && jsonKnownFields[folded] != nil:
+		case null && top && jsonObjectFields[folded] != nil:
 			// a known object that is null
 		default:
 			if f.res.Extra == nil {
@@ -744,7 +815,7 @@ func (f *fastJSON) object(fields map[string]fieldSetter) bool {
 }
 
 // extraPath is the dotted path of key in the current object, as written.
-func (f *fastJSON) extraPath(key string) string {
+func (f *recordScanner) extraPath(key string) string {
 	if len(f.path) == 0 {
 		return key
 	}
@@ -752,315 +823,58 @@ func (f *fastJSON) extraPath(key string) string {
 }
 
 // isFoldedKey reports whether foldJSONKey would leave key as it is: no
-// upper-case ASCII and nothing beyond ASCII.
+// upper-case ASCII and nothing beyond ASCII. It is inlined, so the common
+// case costs no call.
 func isFoldedKey(key string) bool {
 	for i := 0; i < len(key); i++ {
-		if c := key[i]; c >= 0x80 || c >= 'A' && c <= 'Z' {
+		if c := key[i]; c >= utf8.RuneSelf || 'A' <= c && c <= 'Z' {
 			return false
 		}
 	}
 	return true
 }
 
-// jsonResult is the typed shape of a JSON record (the fast path).
-type jsonResult struct {
-	Error                    string                `json:"error"`
-	UUID                     string                `json:"uuid"`
-	RequestParameters        jsonRequestParameters `json:"request_parameters"`
-	CreditsSpent             json.Number           `json:"credits_spent"`
-	DetectedTelephoneNumber  string                `json:"detected_telephone_number"`
-	FormattedTelephoneNumber string                `json:"formatted_telephone_number"`
-	LiveStatus               string                `json:"live_status"`
-	OriginalNetwork          string                `json:"original_network"`
-	OriginalNetworkDetails   jsonNetworkDetails    `json:"original_network_details"`
-	CurrentNetwork           string                `json:"current_network"`
-	CurrentNetworkDetails    jsonNetworkDetails    `json:"current_network_details"`
-	IsPorted                 string                `json:"is_ported"`
-	Timestamp                string                `json:"timestamp"`
-	TelephoneNumberType      string                `json:"telephone_number_type"`
-	SMSEmail                 string                `json:"sms_email"`
-	MMSEmail                 string                `json:"mms_email"`
-	USAStatus                string                `json:"usa_status"`
-}
-
-type jsonRequestParameters struct {
-	TelephoneNumber   string      `json:"telephone_number"`
-	SaveToCache       string      `json:"save_to_cache"`
-	InputFormat       string      `json:"input_format"`
-	OutputFormat      string      `json:"output_format"`
-	CacheDaysGlobal   json.Number `json:"cache_days_global"`
-	CacheDaysPrivate  json.Number `json:"cache_days_private"`
-	GetPortedDate     string      `json:"get_ported_date"`
-	GetLandlineStatus string      `json:"get_landline_status"`
-	USAStatus         string      `json:"usa_status"`
-}
-
-type jsonNetworkDetails struct {
-	Name          string `json:"name"`
-	MCCMNC        string `json:"mccmnc"`
-	CountryName   string `json:"country_name"`
-	CountryISO3   string `json:"country_iso3"`
-	Area          string `json:"area"`
-	CountryPrefix string `json:"country_prefix"`
-}
-
-func (j *jsonNetworkDetails) network(status string) Network {
-	return Network{Status: status, Name: j.Name, MCCMNC: j.MCCMNC, CountryName: j.CountryName,
-		CountryISO3: j.CountryISO3, Area: j.Area, CountryPrefix: j.CountryPrefix}
-}
-
-func (j *jsonResult) result() (*Result, error) {
-	p := &j.RequestParameters
-	res := &Result{
-		TelephoneNumber:          p.TelephoneNumber,
-		DetectedTelephoneNumber:  j.DetectedTelephoneNumber,
-		FormattedTelephoneNumber: j.FormattedTelephoneNumber,
-		LiveStatus:               LiveStatus(j.LiveStatus),
-		TelephoneNumberType:      NumberType(j.TelephoneNumberType),
-		IsPorted:                 j.IsPorted,
-		OriginalNetwork:          j.OriginalNetworkDetails.network(j.OriginalNetwork),
-		CurrentNetwork:           j.CurrentNetworkDetails.network(j.CurrentNetwork),
-		Error:                    j.Error,
-		UUID:                     j.UUID,
-		RequestParameters: RequestParameters{
-			TelephoneNumber:   p.TelephoneNumber,
-			SaveToCache:       p.SaveToCache,
-			InputFormat:       p.InputFormat,
-			OutputFormat:      p.OutputFormat,
-			GetPortedDate:     p.GetPortedDate,
-			GetLandlineStatus: p.GetLandlineStatus,
-			USAStatus:         p.USAStatus,
-		},
-		SMSEmail:  j.SMSEmail,
-		MMSEmail:  j.MMSEmail,
-		USAStatus: j.USAStatus,
-	}
-	var err error
-	if res.CreditsSpent, err = parseResultFloat(string(j.CreditsSpent)); err != nil {
-		return nil, fmt.Errorf(`field "credits_spent": %w`, err)
-	}
-	if res.Timestamp, err = parseResultTime(j.Timestamp); err != nil {
-		return nil, fmt.Errorf(`field "timestamp": %w`, err)
-	}
-	if res.RequestParameters.CacheDaysPrivate, err = parseResultInt(string(p.CacheDaysPrivate)); err != nil {
-		return nil, fmt.Errorf(`field "request_parameters.cache_days_private": %w`, err)
-	}
-	if res.RequestParameters.CacheDaysGlobal, err = parseResultInt(string(p.CacheDaysGlobal)); err != nil {
-		return nil, fmt.Errorf(`field "request_parameters.cache_days_global": %w`, err)
-	}
-	return res, nil
-}
-
-// jsonKnownFields is resultFields split by JSON object: the known keys of a
-// record ("" for the top level) and of its known nested objects.
-var jsonKnownFields = func() map[string]map[string]bool {
-	m := map[string]map[string]bool{"": {}}
-	for name := range resultFields {
-		obj, key, nested := strings.Cut(name, ".")
-		if !nested {
-			m[""][name] = true
-			continue
-		}
-		if m[obj] == nil {
-			m[obj] = map[string]bool{}
-		}
-		m[obj][key] = true
-	}
-	return m
-}()
-
-// foldJSONKey folds a key the way encoding/json matches field names
-// case-insensitively, to lower case.
+// foldJSONKey folds a key (or CSV header name) for matching against the
+// known field names case-insensitively, the way encoding/json matches field
+// names: ASCII letters to lower case, any other rune to the smallest rune of
+// its Unicode simple-folding orbit (so "ſ" matches "s" and "K", the Kelvin
+// sign, matches "k", as with strings.EqualFold).
 func foldJSONKey(s string) string {
-	return strings.Map(func(r rune) rune { return unicode.ToLower(unicode.ToUpper(unicode.ToLower(r))) }, s)
-}
-
-// knownJSONKey reports whether key (unquoted) is a known field of the object
-// obj ("" for the top level), matching as encoding/json does.
-func knownJSONKey(obj string, key []byte) bool {
-	known := jsonKnownFields[obj]
-	return known[string(key)] || known[foldJSONKey(string(key))]
-}
-
-// addUnknownJSONFields puts the fields of the record raw that the typed decode
-// did not know into res.Extra, flattened to dotted paths.
-func addUnknownJSONFields(res *Result, raw []byte) error {
-	return eachJSONMember(raw, func(key []byte, val []byte) error {
-		if knownJSONKey("", key) {
-			return nil
+	i := 0
+	for ; i < len(s); i++ {
+		if c := s[i]; c >= utf8.RuneSelf || 'A' <= c && c <= 'Z' {
+			break
 		}
-		obj := foldJSONKey(string(key))
-		if jsonKnownFields[obj] == nil || obj == "" {
-			return addJSONExtra(res, string(key), val)
-		}
-		if val[0] != '{' {
-			return nil // null: the typed decode refused anything else
-		}
-		return eachJSONMember(val, func(inner []byte, v []byte) error {
-			if knownJSONKey(obj, inner) {
-				return nil
-			}
-			return addJSONExtra(res, string(key)+"."+string(inner), v)
-		})
-	})
-}
-
-// addJSONExtra stores the value val at path in res.Extra, flattening objects.
-func addJSONExtra(res *Result, path string, val []byte) error {
-	if val[0] == '{' {
-		return eachJSONMember(val, func(key []byte, v []byte) error {
-			return addJSONExtra(res, path+"."+string(key), v)
-		})
 	}
-	text, err := jsonText(val)
-	if err != nil {
-		return err
+	if i == len(s) {
+		return s // already folded: the common case, no allocation
 	}
-	if res.Extra == nil {
-		res.Extra = make(map[string]string)
-	}
-	res.Extra[path] = text
-	return nil
-}
-
-// genericJSONResult converts a record field by field: nested objects are
-// flattened to dotted paths, known paths go through resultFields (as CSV
-// columns do) and the rest go to Extra.
-func genericJSONResult(raw []byte) (*Result, error) {
-	res := &Result{}
-	if err := applyJSONObject(res, "", raw); err != nil {
-		return nil, err
-	}
-	return res, nil
-}
-
-func applyJSONObject(res *Result, prefix string, raw []byte) error {
-	return eachJSONMember(raw, func(k []byte, val []byte) error {
-		key := string(k)
-		path := prefix + key
-		if val[0] == '{' {
-			return applyJSONObject(res, path+".", val)
-		}
-		set, ok := resultFields[foldJSONKey(path)]
-		if !ok {
-			if string(val) == "null" && prefix == "" && key != "" && jsonKnownFields[foldJSONKey(key)] != nil {
-				return nil // a known object that is null
-			}
-			return addJSONExtra(res, path, val)
-		}
-		if string(val) == "null" {
-			return nil // as encoding/json does: null leaves a field alone
-		}
-		text, err := jsonText(val)
-		if err != nil {
-			return err
-		}
-		if err := set(res, text); err != nil {
-			return fmt.Errorf("field %q: %w", path, err)
-		}
-		return nil
-	})
-}
-
-// eachJSONMember calls fn with each key (unquoted) and value of the JSON
-// object obj, in order. obj must be valid JSON, as json.Decoder returns it.
-// Neither slice may be kept.
-func eachJSONMember(obj []byte, fn func(key, val []byte) error) error {
-	i := 1 // after '{'
-	for {
-		i = skipJSONSpace(obj, i)
-		if i >= len(obj) || obj[i] == '}' {
-			return nil
-		}
-		if obj[i] == ',' {
-			i++
+	b := make([]byte, i, len(s))
+	copy(b, s[:i])
+	for _, r := range s[i:] {
+		if r < utf8.RuneSelf {
+			b = append(b, byte(unicode.ToLower(r)))
 			continue
 		}
-		ks := i
-		i = jsonValueEnd(obj, i)
-		key, err := jsonKey(obj[ks:i])
-		if err != nil {
-			return err
+		m := r
+		for r2 := unicode.SimpleFold(r); r2 != r; r2 = unicode.SimpleFold(r2) {
+			m = min(m, r2)
 		}
-		i = skipJSONSpace(obj, i)
-		if i < len(obj) && obj[i] == ':' {
-			i++
+		r = m
+		if 'A' <= r && r <= 'Z' {
+			r += 'a' - 'A'
 		}
-		vs := skipJSONSpace(obj, i)
-		i = jsonValueEnd(obj, vs)
-		if vs >= i {
-			return errors.New("malformed JSON object")
-		}
-		if err := fn(key, obj[vs:i]); err != nil {
-			return err
-		}
+		b = utf8.AppendRune(b, r)
 	}
+	return string(b)
 }
 
 // jsonKey unquotes a JSON object key.
 func jsonKey(quoted []byte) ([]byte, error) {
-	if len(quoted) >= 2 && bytes.IndexByte(quoted, '\\') < 0 {
+	if len(quoted) >= 2 && bytes.IndexByte(quoted, '\\') < 0 && utf8.Valid(quoted) {
 		return quoted[1 : len(quoted)-1], nil
 	}
 	var s string
 	err := json.Unmarshal(quoted, &s)
 	return []byte(s), err
-}
-
-func skipJSONSpace(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n') {
-		i++
-	}
-	return i
-}
-
-// jsonValueEnd returns the index just after the JSON value starting at b[i].
-func jsonValueEnd(b []byte, i int) int {
-	depth := 0
-	for ; i < len(b); i++ {
-		switch b[i] {
-		case '"':
-			for i++; i < len(b) && b[i] != '"'; i++ {
-				if b[i] == '\\' {
-					i++
-				}
-			}
-			if depth == 0 {
-				return min(i+1, len(b))
-			}
-		case '{', '[':
-			depth++
-		case '}', ']':
-			if depth == 0 {
-				return i
-			}
-			if depth--; depth == 0 {
-				return i + 1
-			}
-		case ',', ':', ' ', '\t', '\r', '\n':
-			if depth == 0 {
-				return i
-			}
-		}
-	}
-	return i
-}
-
-// jsonText renders a JSON value (not an object) as text: a string unquoted,
-// null empty, numbers and booleans as written, arrays as compact JSON.
-func jsonText(v json.RawMessage) (string, error) {
-	switch {
-	case len(v) == 0 || string(v) == "null":
-		return "", nil
-	case v[0] == '"':
-		var s string
-		err := json.Unmarshal(v, &s)
-		return s, err
-	case v[0] == '[':
-		var b bytes.Buffer
-		err := json.Compact(&b, v)
-		return b.String(), err
-	default:
-		return string(v), nil
-	}
 }
