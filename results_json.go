@@ -170,18 +170,29 @@ func (d *jsonResultsDecoder) key() (string, error) {
 	return string(k), d.expect(':', "after object key")
 }
 
-// tokenText reads the next value (not an array or object) and renders it as
-// a json.Token prints, for error messages.
+// tokenText reads the next value (not an array or object) and renders it
+// for an error message: a string quoted and shortened (quoteShort escapes
+// the control characters a server may put there), a number or literal as
+// written, shortened. JSON null is "null".
 func (d *jsonResultsDecoder) tokenText() (string, error) {
 	raw, err := d.value()
 	if err != nil {
 		return "", d.envelopeErr(err)
 	}
-	var v any
-	if err := json.Unmarshal(raw, &v); err != nil {
+	if err := jsonSyntaxError(raw); err != nil {
 		return "", err
 	}
-	return fmt.Sprint(v), nil
+	if raw[0] == '"' {
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return "", err
+		}
+		return quoteShort(s), nil
+	}
+	if len(raw) > 64 { // a number of a million digits, say
+		return string(raw[:64]) + "…", nil
+	}
+	return string(raw), nil
 }
 
 // object walks an envelope object whose '{' was read. It streams the first
@@ -229,7 +240,7 @@ func (d *jsonResultsDecoder) object(level int) (found bool, err error) {
 				if err != nil {
 					return found, err
 				}
-				if tok != "<nil>" { // null: no results
+				if tok != "null" { // null: no results
 					return found, fmt.Errorf(`"results" is %s, want an array`, tok)
 				}
 			}
