@@ -697,14 +697,18 @@ func isHexDigit(c byte) bool {
 	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }
 
-// decodedBefore is the character that ends at s[i], with a percent escape,
-// an HTML character reference or a JSON escape undone.
+// decodedBefore is the character that ends at s[i], with a percent escape
+// (also one escaped twice, %253D, as the matcher allows in the secret), an
+// HTML character reference or a JSON escape undone.
 func decodedBefore(s string, i int) (rune, bool) {
 	h := s[:i]
 	n := len(h)
 	switch {
 	case n == 0:
 		return 0, false
+	case n >= 5 && h[n-5:n-2] == "%25" && isHexDigit(h[n-2]) && isHexDigit(h[n-1]): // escaped twice: %253D
+		v, _ := strconv.ParseUint(h[n-2:], 16, 8)
+		return rune(v), true
 	case n >= 3 && h[n-3] == '%' && isHexDigit(h[n-2]) && isHexDigit(h[n-1]):
 		v, _ := strconv.ParseUint(h[n-2:], 16, 8)
 		return rune(v), true
@@ -731,6 +735,9 @@ func decodedAfter(s string, i int) (rune, bool) {
 	switch {
 	case t == "":
 		return 0, false
+	case len(t) >= 5 && t[:3] == "%25" && isHexDigit(t[3]) && isHexDigit(t[4]): // escaped twice: %2526
+		v, _ := strconv.ParseUint(t[3:5], 16, 8)
+		return rune(v), true
 	case len(t) >= 3 && t[0] == '%' && isHexDigit(t[1]) && isHexDigit(t[2]):
 		v, _ := strconv.ParseUint(t[1:3], 16, 8)
 		return rune(v), true

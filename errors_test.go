@@ -388,6 +388,11 @@ func TestScrubStringRule(t *testing.T) {
 		{"abcdef xabc abcx 1abc", "abc", "abcdef xabc abcx 1abc"},
 		{"key=%2Fabc%2F", "abc", "key=%2FREDACTED%2F"}, // escaped neighbours are delimiters
 		{"key=%41abc", "abc", "key=%41abc"},            // %41 is "A": not a token
+		// A URL escaped twice (a login redirect's ?next=): %253D is "=", %2541 is "A".
+		{"next=%252Fb%253Fsecret%253Dabc%2526x", "abc", "next=%252Fb%253Fsecret%253DREDACTED%2526x"},
+		{"next=%253Dabc", "s3", "next=%253Dabc"},
+		{"secret%253Ds3", "s3", "secret%253DREDACTED"},
+		{"key=%2541abc abc%2541", "abc", "key=%2541abc abc%2541"},
 		{`\u0041abc`, "abc", `\u0041abc`},
 		{"&#47;abc&sol;", "abc", "&#47;REDACTED&sol;"},
 		{"a%2Bb", "a+b", "REDACTED"}, // a short secret in an encoding
