@@ -573,7 +573,7 @@ func (c *Client) sendJSON(ctx context.Context, r *request, v any) error {
 	if v == nil {
 		return nil
 	}
-	return decodeJSONBody(r.op, r.method, resp, v)
+	return decodeJSONBody(r.op, r.method, resp, v, c.secret)
 }
 
 // bufferBody reads a 2xx body into memory, bounded; a read failure (the
@@ -601,7 +601,10 @@ type bufferedBody struct {
 
 func (*bufferedBody) Close() error { return nil }
 
-func decodeJSONBody(op, method string, resp *http.Response, v any) error {
+// decodeJSONBody decodes a 2xx JSON answer into v. Its errors quote what the
+// server sent (a value that is not a number, say), so their text is scrubbed
+// of the secret and escaped.
+func decodeJSONBody(op, method string, resp *http.Response, v any, secret string) error {
 	var data []byte
 	var err error
 	if bb, ok := resp.Body.(*bufferedBody); ok {
@@ -618,7 +621,8 @@ func decodeJSONBody(op, method string, resp *http.Response, v any) error {
 	}
 	if err := json.Unmarshal(data, v); err != nil {
 		return fmt.Errorf("%s: %w: %s (Content-Type %q, %d bytes): %s",
-			where, ErrUnexpectedResponse, describeBody(data), resp.Header.Get("Content-Type"), len(data), escapeControl(err.Error()))
+			where, ErrUnexpectedResponse, describeBody(data), escapeControl(scrubString(resp.Header.Get("Content-Type"), secret)), len(data),
+			escapeControl(scrubString(err.Error(), secret)))
 	}
 	return nil
 }

@@ -693,3 +693,40 @@ func TestServerTextIsEscapedInErrors(t *testing.T) {
 		t.Errorf("escapeControl twice = %q", got)
 	}
 }
+
+// TestDecodeErrorsRedactTheSecret: a 2xx answer whose values the SDK cannot
+// read is an error quoting them; an echoed secret shows neither whole nor
+// cut, and a huge value is not quoted at all.
+func TestDecodeErrorsRedactTheSecret(t *testing.T) {
+	t.Parallel()
+	bodies := map[string]string{
+		"count":          `{"id":"1","status":"PROCESSING","numItems":"` + redSecret + `"}`,
+		"date":           `{"id":"1","status":"PROCESSING","creationDate":"` + redSecret + `"}`,
+		"object key":     `{"id":"1","status":"PROCESSING","numItems":{"` + redSecret + `":1}}`,
+		"escaped":        `{"id":"1","status":"PROCESSING","numItems":"Zebra\/Quartz\u002b9f3e-secret"}`,
+		"content type":   `<html>`,
+		"huge bad count": `{"id":"1","status":"PROCESSING","numItems":"` + strings.Repeat("x", 1<<20) + `"}`,
+	}
+	for name, body := range bodies {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			c, mt := newSecretClient(t)
+			resp := httpmock.NewStringResponder(http.StatusOK, body)
+			if name == "content type" {
+				resp = resp.HeaderSet(http.Header{"Content-Type": {"text/html; x=" + redSecret}})
+			}
+			mt.RegisterResponder(http.MethodGet, "https://api.test/v1/batches/1", resp)
+			_, err := c.GetBatch(t.Context(), "1")
+			if !errors.Is(err, ErrUnexpectedResponse) {
+				t.Fatalf("err = %v, want ErrUnexpectedResponse", err)
+			}
+			s := fmt.Sprintf("%v %+v %#v", err, err, err)
+			if containsSecret(s, redSecret) || strings.Contains(s, "Zebra/Quartz") {
+				t.Errorf("shows the secret, or a part of it: %s", s)
+			}
+			if len(s) > 4096 {
+				t.Errorf("the error quotes %d bytes of the answer", len(s))
+			}
+		})
+	}
+}
