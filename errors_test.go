@@ -730,3 +730,31 @@ func TestDecodeErrorsRedactTheSecret(t *testing.T) {
 		})
 	}
 }
+
+// TestDownloadHTMLContentTypeIsRefusedWithoutTheSecret: a results answer
+// whose Content-Type names HTML is refused even when its parameters do not
+// parse, and the error quotes that header without the secret.
+func TestDownloadHTMLContentTypeIsRefusedWithoutTheSecret(t *testing.T) {
+	t.Parallel()
+	for _, ct := range []string{
+		`text/html; x="` + redSecret + `"`, // parses
+		"text/html; x=" + redSecret,        // '/' unquoted: does not parse
+		"TEXT/HTML; charset",               // a parameter without a value
+		"text/html;;",
+	} {
+		c, mt := newSecretClient(t)
+		mt.RegisterResponder(http.MethodGet, "https://api.test/v1/batches/1/results",
+			httpmock.NewStringResponder(http.StatusOK, "<html>").HeaderSet(http.Header{"Content-Type": {ct}}))
+		rc, err := c.Download(t.Context(), "1", FormatCSV)
+		if !errors.Is(err, ErrUnexpectedResponse) {
+			if rc != nil {
+				_ = rc.Close()
+			}
+			t.Errorf("Content-Type %q: err = %v, want ErrUnexpectedResponse", ct, err)
+			continue
+		}
+		if s := fmt.Sprintf("%v %+v %#v", err, err, err); containsSecret(s, redSecret) {
+			t.Errorf("shows the secret: %s", s)
+		}
+	}
+}
