@@ -15,10 +15,13 @@ import (
 // mode passes through a controlEscaper; table cells also go through
 // cell. JSON output is escaped by printJSON.
 
-// needsEscape reports whether r is a control character (C0, DEL, C1) or a
-// bidirectional override, which can make text display as other text.
+// needsEscape reports whether r is a control character (C0, DEL, C1), a
+// line or paragraph separator, or a bidirectional formatting character
+// (override, isolate or mark), which can make text display as other text:
+// the set the SDK escapes in its errors.
 func needsEscape(r rune) bool {
 	return r < 0x20 || (r >= 0x7f && r <= 0x9f) ||
+		r == 0x061c || r == 0x200e || r == 0x200f || r == 0x2028 || r == 0x2029 ||
 		(r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069)
 }
 

@@ -126,4 +126,12 @@ func TestControlEscaper(t *testing.T) {
 	if got := escapeJSON([]byte(`"a` + "\x7f\u009b\u202e" + `é"`)); string(got) != `"a\u007f\u009b\u202eé"` {
 		t.Errorf("escapeJSON = %s", got)
 	}
+	// Bidirectional marks and the line and paragraph separators, as the
+	// SDK escapes them in its errors.
+	if got := cell("a\u200fb\u200ec\u061cd\u2028e\u2029f"); got != `a\u200fb\u200ec\u061cd\u2028e\u2029f` {
+		t.Errorf("cell = %q", got)
+	}
+	if got := escapeJSON([]byte(`"a` + "\u200f\u061c" + `"`)); string(got) != `"a\u200f\u061c"` {
+		t.Errorf("escapeJSON = %s", got)
+	}
 }
