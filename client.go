@@ -529,6 +529,12 @@ func (c *Client) send(ctx context.Context, r *request) (*http.Response, error) {
 			req.Body = http.NoBody
 		}
 	}
+	if r.mode == retryNever && r.body != nil {
+		// A body read once cannot be sent again: without GetBody net/http
+		// answers a 307 or 308 with the redirect itself instead of
+		// following it with what is left of the reader (nothing).
+		req.GetBody = nil
+	}
 	if r.buffer {
 		req.SetResponseHandler(bufferBody)
 	}
