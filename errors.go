@@ -332,9 +332,25 @@ func (c *Client) transportError(ctx context.Context, st *callState, err error) e
 	if ctxErr := ctx.Err(); ctxErr != nil && !errors.Is(err, ctxErr) {
 		err = ctxErr
 	}
+	err = withholdRefusedURL(err)
 	err = scrubError(err, c.secret)
 	re := &RequestError{Op: st.op, Method: st.method, Path: st.path, Attempts: max(st.attempts, 1), Sent: !neverSent(err), Err: err}
 	return re
+}
+
+// withholdRefusedURL replaces the URL of a redirect refused for carrying
+// the secret: urlCarries found it there in some spelling (escaped three
+// times, say) that the redaction of error text need not recognise, so the
+// error must not quote that URL at all.
+func withholdRefusedURL(err error) error {
+	if !errors.Is(err, errRedirectCarriesSecret) {
+		return err
+	}
+	op := "Get"
+	if ue, ok := errors.AsType[*url.Error](err); ok {
+		op = ue.Op
+	}
+	return &url.Error{Op: op, URL: "(the redirect's URL, withheld)", Err: errRedirectCarriesSecret}
 }
 
 // neverSent reports whether err proves the request never reached a server:
