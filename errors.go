@@ -198,9 +198,16 @@ func (e *APIError) Temporary() bool {
 // newAPIError reads at most maxErrorBodyBytes of resp, closes it, and builds
 // the typed error. Any body is accepted: JSON, {"ERR":…}, text, HTML, nothing.
 func (c *Client) newAPIError(st *callState, resp *http.Response) *APIError {
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBodyBytes))
+	// Read past the bound by more than the secret can take in any spelling
+	// and redact before cutting: a secret straddling the cut would
+	// otherwise stay as a prefix that no redaction recognises.
+	slack := 16*len(c.secret) + 64
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, int64(maxErrorBodyBytes+slack)))
 	drainClose(resp.Body)
 	body = scrubBytes(body, c.secret)
+	if len(body) > maxErrorBodyBytes {
+		body = body[:maxErrorBodyBytes]
+	}
 	code, msg := parseErrorBody(body, resp.Header.Get("Content-Type"))
 	e := &APIError{
 		StatusCode: resp.StatusCode,

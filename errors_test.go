@@ -124,6 +124,32 @@ func TestAPIErrorBodyIsBounded(t *testing.T) {
 	}
 }
 
+// TestAPIErrorBodyCutKeepsNoPartOfTheSecret: a secret echoed across the
+// 64 KiB bound of the kept body is redacted whole, not cut to a prefix that
+// no redaction would recognise.
+func TestAPIErrorBodyCutKeepsNoPartOfTheSecret(t *testing.T) {
+	t.Parallel()
+	for _, before := range []int{10, len(redSecret) - 1, 1, 0} {
+		c, mt := newSecretClient(t, WithRetryPolicy(RetryPolicy{}))
+		body := strings.Repeat("x", maxErrorBodyBytes-before) + url.PathEscape(redSecret) + " trailing"
+		mt.RegisterResponder(http.MethodGet, "https://api.test/v1/batches/1", httpmock.NewStringResponder(401, body))
+		_, err := c.GetBatch(t.Context(), "1")
+		var ae *APIError
+		if !errors.As(err, &ae) {
+			t.Fatal(err)
+		}
+		if len(ae.Body) > maxErrorBodyBytes {
+			t.Errorf("Body = %d bytes, want at most %d", len(ae.Body), maxErrorBodyBytes)
+		}
+		if before >= len("REDACTED") && !strings.Contains(string(ae.Body), "REDACTED") {
+			t.Errorf("the body lost the redacted secret: ends %q", ae.Body[len(ae.Body)-40:])
+		}
+		if tail := string(ae.Body[len(ae.Body)-before:]); before > 0 && strings.HasPrefix(url.PathEscape(redSecret), tail) {
+			t.Errorf("the body ends with %q, the start of the secret", tail)
+		}
+	}
+}
+
 func TestAPIErrorFormatting(t *testing.T) {
 	t.Parallel()
 	e := &APIError{StatusCode: 503, Method: "POST", Path: "/batches/", Op: "create batch", Attempts: 4, Hint: "h"}
