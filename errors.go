@@ -464,10 +464,12 @@ func chainMentions(err error, secret string) bool {
 // scrubbedError stands in for an error whose chain mentions the secret. It
 // prints the redacted text (for every fmt verb); Is matches what the original
 // matches; As gives a scrubbed copy of the original where its type allows one
-// (*url.Error, *net.OpError, *net.DNSError) and the original itself
-// otherwise; Unwrap gives the original's causes, each scrubbed in turn, so
-// errors.Is and errors.As reach every cause (a *net.DNSError, say) while
-// walking the chain never shows the secret. It holds no copy of the secret.
+// (*url.Error, *net.OpError, *net.DNSError) and nothing otherwise: the
+// original of any other type (a caller's transport error holding the URL)
+// would hand the secret out; Unwrap gives the original's causes, each
+// scrubbed in turn, so errors.Is and errors.As reach every cause (a
+// *net.DNSError, say) while walking the chain never shows the secret. It
+// holds no copy of the secret.
 type scrubbedError struct {
 	msg   string
 	err   error             // the original
@@ -490,20 +492,16 @@ func (e *scrubbedError) Timeout() bool {
 	return errors.As(e.err, &t) && t.Timeout()
 }
 
-// As matches the original error itself (its causes are reached through
-// Unwrap, scrubbed), giving its scrubbed copy when there is one.
+// As matches the original error itself by its scrubbed copy, when its type
+// allows one; its causes are reached through Unwrap, scrubbed. The original
+// is never given out: its fields may hold the secret.
 func (e *scrubbedError) As(target any) bool {
 	v := reflect.ValueOf(target)
-	if v.Kind() != reflect.Pointer || v.IsNil() {
+	if v.Kind() != reflect.Pointer || v.IsNil() || e.clean == nil {
 		return false
 	}
-	for _, cand := range []error{e.clean, e.err} {
-		if cand != nil && reflect.TypeOf(cand).AssignableTo(v.Type().Elem()) {
-			v.Elem().Set(reflect.ValueOf(cand))
-			return true
-		}
-	}
-	if x, ok := e.err.(interface{ As(any) bool }); ok && x.As(target) {
+	if reflect.TypeOf(e.clean).AssignableTo(v.Type().Elem()) {
+		v.Elem().Set(reflect.ValueOf(e.clean))
 		return true
 	}
 	return false

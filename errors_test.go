@@ -784,3 +784,36 @@ func TestDownloadHTMLContentTypeIsRefusedWithoutTheSecret(t *testing.T) {
 		}
 	}
 }
+
+// testURLError is a caller transport's error type that keeps the URL it
+// was given, secret and all.
+type testURLError struct{ URL string }
+
+func (e *testURLError) Error() string { return "proxy refused " + e.URL }
+
+// TestScrubbedErrorGivesNoOriginal: errors.As never hands out the original
+// error whose text carried the secret (a caller's type holding the URL):
+// there is no scrubbed copy of an unknown type, and its fields hold the
+// secret. Its causes are still reached.
+func TestScrubbedErrorGivesNoOriginal(t *testing.T) {
+	t.Parallel()
+	c, err := NewClient(testKey, redSecret, WithBaseURL("https://api.test/v1"), WithRetryPolicy(RetryPolicy{MaxRetries: 0}),
+		WithHTTPClient(&http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			return nil, &testURLError{URL: r.URL.String()}
+		})}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.GetBatch(t.Context(), "1")
+	if err == nil {
+		t.Fatal("no error")
+	}
+	var te *testURLError
+	if errors.As(err, &te) && containsSecret(te.URL, redSecret) {
+		t.Errorf("errors.As gives the caller's error with the secret: %s", te.URL)
+	}
+	var ue *url.Error
+	if !errors.As(err, &ue) || containsSecret(fmt.Sprintf("%s %v", ue.URL, ue), redSecret) {
+		t.Errorf("errors.As *url.Error: %v", ue)
+	}
+}
