@@ -1017,7 +1017,7 @@ func (n *looseInt) UnmarshalJSON(b []byte) error {
 	if err != nil {
 		f, ferr := strconv.ParseFloat(s, 64)
 		if ferr != nil || f != float64(int64(f)) {
-			return fmt.Errorf("%q is not a whole number", s)
+			return fmt.Errorf("%s is not a whole number", quoteServerValue(s))
 		}
 		i = int64(f)
 	}
@@ -1051,7 +1051,36 @@ func looseString(b []byte) (string, error) {
 		}
 		return n.String(), nil
 	}
-	return "", fmt.Errorf("want a string or a number, got %.20s", b)
+	// Not quoted: a cut of the server's bytes could hold part of the secret,
+	// which no redaction would recognise.
+	return "", fmt.Errorf("want a string or a number, got %s", jsonKind(b))
+}
+
+// jsonKind names the kind of JSON value b starts.
+func jsonKind(b []byte) string {
+	switch b[0] {
+	case '{':
+		return "an object"
+	case '[':
+		return "an array"
+	case 't', 'f':
+		return "a boolean"
+	}
+	return "something else"
+}
+
+// maxQuotedValue bounds a server's value quoted in an error: a longer one
+// is described by its length, so that the error stays short and its
+// redaction cheap.
+const maxQuotedValue = 64
+
+// quoteServerValue quotes a value the server sent for an error message, or
+// gives its length when it is long.
+func quoteServerValue(s string) string {
+	if len(s) > maxQuotedValue {
+		return fmt.Sprintf("a value of %d bytes", len(s))
+	}
+	return strconv.Quote(s)
 }
 
 // looseTime decodes null, "" or an RFC 3339 time (with or without fraction);
@@ -1070,5 +1099,5 @@ func (lt *looseTime) UnmarshalJSON(b []byte) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("%q is not an RFC 3339 time", s)
+	return fmt.Errorf("%s is not an RFC 3339 time", quoteServerValue(s))
 }

@@ -529,6 +529,12 @@ func (c *Client) send(ctx context.Context, r *request) (*http.Response, error) {
 			req.Body = http.NoBody
 		}
 	}
+	if r.mode == retryNever && r.body != nil {
+		// A body read once cannot be sent again: without GetBody net/http
+		// answers a 307 or 308 with the redirect itself instead of
+		// following it with what is left of the reader (nothing).
+		req.GetBody = nil
+	}
 	if r.buffer {
 		req.SetResponseHandler(bufferBody)
 	}
@@ -573,7 +579,7 @@ func (c *Client) sendJSON(ctx context.Context, r *request, v any) error {
 	if v == nil {
 		return nil
 	}
-	return decodeJSONBody(r.op, r.method, resp, v)
+	return decodeJSONBody(r.op, r.method, resp, v, c.secret)
 }
 
 // bufferBody reads a 2xx body into memory, bounded; a read failure (the
@@ -601,7 +607,10 @@ type bufferedBody struct {
 
 func (*bufferedBody) Close() error { return nil }
 
-func decodeJSONBody(op, method string, resp *http.Response, v any) error {
+// decodeJSONBody decodes a 2xx JSON answer into v. Its errors quote what the
+// server sent (a value that is not a number, say), so their text is scrubbed
+// of the secret and escaped.
+func decodeJSONBody(op, method string, resp *http.Response, v any, secret string) error {
 	var data []byte
 	var err error
 	if bb, ok := resp.Body.(*bufferedBody); ok {
@@ -618,7 +627,8 @@ func decodeJSONBody(op, method string, resp *http.Response, v any) error {
 	}
 	if err := json.Unmarshal(data, v); err != nil {
 		return fmt.Errorf("%s: %w: %s (Content-Type %q, %d bytes): %s",
-			where, ErrUnexpectedResponse, describeBody(data), resp.Header.Get("Content-Type"), len(data), escapeControl(err.Error()))
+			where, ErrUnexpectedResponse, describeBody(data), escapeControl(scrubString(resp.Header.Get("Content-Type"), secret)), len(data),
+			escapeControl(scrubString(err.Error(), secret)))
 	}
 	return nil
 }

@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"io"
 	"iter"
-	"mime"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 )
@@ -86,7 +86,8 @@ func (c *Client) download(ctx context.Context, op string, id BatchID, f Format) 
 		// A maintenance page or a proxy's login page is not results: never
 		// save or decode it as such.
 		drainClose(resp.Body)
-		return nil, fmt.Errorf("hlrlookup: %s: GET %s: %w: HTML instead of results (Content-Type %q)", op, c.baseURL.Path+path, ErrUnexpectedResponse, ct)
+		return nil, fmt.Errorf("hlrlookup: %s: GET %s: %w: HTML instead of results (Content-Type %s)", op, c.baseURL.Path+path, ErrUnexpectedResponse,
+			scrubString(strconv.Quote(ct), c.secret))
 	}
 	return &resultsBody{
 		rc:     resp.Body,
@@ -119,10 +120,12 @@ func checkResultsAnswer(resp *http.Response) error {
 // errEmptyResults is a results answer with no body.
 var errEmptyResults = errors.New("the results body is empty")
 
-// isHTML reports whether a Content-Type names a web page.
+// isHTML reports whether a Content-Type names a web page, whatever its
+// parameters: one that does not parse ("text/html; charset") still names it.
 func isHTML(contentType string) bool {
-	mt, _, err := mime.ParseMediaType(contentType)
-	return err == nil && (mt == "text/html" || mt == "application/xhtml+xml")
+	mt, _, _ := strings.Cut(contentType, ";")
+	mt = strings.ToLower(strings.TrimSpace(mt))
+	return mt == "text/html" || mt == "application/xhtml+xml"
 }
 
 // resultsBody is a results stream that refuses to end early.

@@ -200,9 +200,16 @@ func (e *APIError) Temporary() bool {
 // newAPIError reads at most maxErrorBodyBytes of resp, closes it, and builds
 // the typed error. Any body is accepted: JSON, {"ERR":…}, text, HTML, nothing.
 func (c *Client) newAPIError(st *callState, resp *http.Response) *APIError {
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBodyBytes))
+	// Read past the bound by more than the secret can take in any spelling
+	// and redact before cutting: a secret straddling the cut would
+	// otherwise stay as a prefix that no redaction recognises.
+	slack := 16*len(c.secret) + 64
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, int64(maxErrorBodyBytes+slack)))
 	drainClose(resp.Body)
 	body = scrubBytes(body, c.secret)
+	if len(body) > maxErrorBodyBytes {
+		body = body[:maxErrorBodyBytes]
+	}
 	code, msg := parseErrorBody(body, resp.Header.Get("Content-Type"))
 	e := &APIError{
 		StatusCode: resp.StatusCode,
@@ -334,9 +341,25 @@ func (c *Client) transportError(ctx context.Context, st *callState, err error) e
 	if ctxErr := ctx.Err(); ctxErr != nil && !errors.Is(err, ctxErr) {
 		err = ctxErr
 	}
+	err = withholdRefusedURL(err)
 	err = scrubError(err, c.secret)
 	re := &RequestError{Op: st.op, Method: st.method, Path: st.path, Attempts: max(st.attempts, 1), Sent: !neverSent(err), Err: err}
 	return re
+}
+
+// withholdRefusedURL replaces the URL of a redirect refused for carrying
+// the secret: urlCarries found it there in some spelling (escaped three
+// times, say) that the redaction of error text need not recognise, so the
+// error must not quote that URL at all.
+func withholdRefusedURL(err error) error {
+	if !errors.Is(err, errRedirectCarriesSecret) {
+		return err
+	}
+	op := "Get"
+	if ue, ok := errors.AsType[*url.Error](err); ok {
+		op = ue.Op
+	}
+	return &url.Error{Op: op, URL: "(the redirect's URL, withheld)", Err: errRedirectCarriesSecret}
 }
 
 // neverSent reports whether err proves the request never reached a server:
@@ -443,10 +466,12 @@ func chainMentions(err error, secret string) bool {
 // scrubbedError stands in for an error whose chain mentions the secret. It
 // prints the redacted text (for every fmt verb); Is matches what the original
 // matches; As gives a scrubbed copy of the original where its type allows one
-// (*url.Error, *net.OpError, *net.DNSError) and the original itself
-// otherwise; Unwrap gives the original's causes, each scrubbed in turn, so
-// errors.Is and errors.As reach every cause (a *net.DNSError, say) while
-// walking the chain never shows the secret. It holds no copy of the secret.
+// (*url.Error, *net.OpError, *net.DNSError) and nothing otherwise: the
+// original of any other type (a caller's transport error holding the URL)
+// would hand the secret out; Unwrap gives the original's causes, each
+// scrubbed in turn, so errors.Is and errors.As reach every cause (a
+// *net.DNSError, say) while walking the chain never shows the secret. It
+// holds no copy of the secret.
 type scrubbedError struct {
 	msg   string
 	err   error             // the original
@@ -469,20 +494,16 @@ func (e *scrubbedError) Timeout() bool {
 	return errors.As(e.err, &t) && t.Timeout()
 }
 
-// As matches the original error itself (its causes are reached through
-// Unwrap, scrubbed), giving its scrubbed copy when there is one.
+// As matches the original error itself by its scrubbed copy, when its type
+// allows one; its causes are reached through Unwrap, scrubbed. The original
+// is never given out: its fields may hold the secret.
 func (e *scrubbedError) As(target any) bool {
 	v := reflect.ValueOf(target)
-	if v.Kind() != reflect.Pointer || v.IsNil() {
+	if v.Kind() != reflect.Pointer || v.IsNil() || e.clean == nil {
 		return false
 	}
-	for _, cand := range []error{e.clean, e.err} {
-		if cand != nil && reflect.TypeOf(cand).AssignableTo(v.Type().Elem()) {
-			v.Elem().Set(reflect.ValueOf(cand))
-			return true
-		}
-	}
-	if x, ok := e.err.(interface{ As(any) bool }); ok && x.As(target) {
+	if reflect.TypeOf(e.clean).AssignableTo(v.Type().Elem()) {
+		v.Elem().Set(reflect.ValueOf(e.clean))
 		return true
 	}
 	return false
@@ -699,14 +720,18 @@ func isHexDigit(c byte) bool {
 	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }
 
-// decodedBefore is the character that ends at s[i], with a percent escape,
-// an HTML character reference or a JSON escape undone.
+// decodedBefore is the character that ends at s[i], with a percent escape
+// (also one escaped twice, %253D, as the matcher allows in the secret), an
+// HTML character reference or a JSON escape undone.
 func decodedBefore(s string, i int) (rune, bool) {
 	h := s[:i]
 	n := len(h)
 	switch {
 	case n == 0:
 		return 0, false
+	case n >= 5 && h[n-5:n-2] == "%25" && isHexDigit(h[n-2]) && isHexDigit(h[n-1]): // escaped twice: %253D
+		v, _ := strconv.ParseUint(h[n-2:], 16, 8)
+		return rune(v), true
 	case n >= 3 && h[n-3] == '%' && isHexDigit(h[n-2]) && isHexDigit(h[n-1]):
 		v, _ := strconv.ParseUint(h[n-2:], 16, 8)
 		return rune(v), true
@@ -733,6 +758,9 @@ func decodedAfter(s string, i int) (rune, bool) {
 	switch {
 	case t == "":
 		return 0, false
+	case len(t) >= 5 && t[:3] == "%25" && isHexDigit(t[3]) && isHexDigit(t[4]): // escaped twice: %2526
+		v, _ := strconv.ParseUint(t[3:5], 16, 8)
+		return rune(v), true
 	case len(t) >= 3 && t[0] == '%' && isHexDigit(t[1]) && isHexDigit(t[2]):
 		v, _ := strconv.ParseUint(t[1:3], 16, 8)
 		return rune(v), true

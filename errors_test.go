@@ -125,6 +125,32 @@ func TestAPIErrorBodyIsBounded(t *testing.T) {
 	}
 }
 
+// TestAPIErrorBodyCutKeepsNoPartOfTheSecret: a secret echoed across the
+// 64 KiB bound of the kept body is redacted whole, not cut to a prefix that
+// no redaction would recognise.
+func TestAPIErrorBodyCutKeepsNoPartOfTheSecret(t *testing.T) {
+	t.Parallel()
+	for _, before := range []int{10, len(redSecret) - 1, 1, 0} {
+		c, mt := newSecretClient(t, WithRetryPolicy(RetryPolicy{}))
+		body := strings.Repeat("x", maxErrorBodyBytes-before) + url.PathEscape(redSecret) + " trailing"
+		mt.RegisterResponder(http.MethodGet, "https://api.test/v1/batches/1", httpmock.NewStringResponder(401, body))
+		_, err := c.GetBatch(t.Context(), "1")
+		var ae *APIError
+		if !errors.As(err, &ae) {
+			t.Fatal(err)
+		}
+		if len(ae.Body) > maxErrorBodyBytes {
+			t.Errorf("Body = %d bytes, want at most %d", len(ae.Body), maxErrorBodyBytes)
+		}
+		if before >= len("REDACTED") && !strings.Contains(string(ae.Body), "REDACTED") {
+			t.Errorf("the body lost the redacted secret: ends %q", ae.Body[len(ae.Body)-40:])
+		}
+		if tail := string(ae.Body[len(ae.Body)-before:]); before > 0 && strings.HasPrefix(url.PathEscape(redSecret), tail) {
+			t.Errorf("the body ends with %q, the start of the secret", tail)
+		}
+	}
+}
+
 func TestAPIErrorFormatting(t *testing.T) {
 	t.Parallel()
 	e := &APIError{StatusCode: 503, Method: "POST", Path: "/batches/", Op: "create batch", Attempts: 4, Hint: "h"}
@@ -415,6 +441,11 @@ func TestScrubStringRule(t *testing.T) {
 		{"abcdef xabc abcx 1abc", "abc", "abcdef xabc abcx 1abc"},
 		{"key=%2Fabc%2F", "abc", "key=%2FREDACTED%2F"}, // escaped neighbours are delimiters
 		{"key=%41abc", "abc", "key=%41abc"},            // %41 is "A": not a token
+		// A URL escaped twice (a login redirect's ?next=): %253D is "=", %2541 is "A".
+		{"next=%252Fb%253Fsecret%253Dabc%2526x", "abc", "next=%252Fb%253Fsecret%253DREDACTED%2526x"},
+		{"next=%253Dabc", "s3", "next=%253Dabc"},
+		{"secret%253Ds3", "s3", "secret%253DREDACTED"},
+		{"key=%2541abc abc%2541", "abc", "key=%2541abc abc%2541"},
 		{`\u0041abc`, "abc", `\u0041abc`},
 		{"&#47;abc&sol;", "abc", "&#47;REDACTED&sol;"},
 		{"a%2Bb", "a+b", "REDACTED"}, // a short secret in an encoding
@@ -688,5 +719,103 @@ func TestServerTextIsEscapedInErrors(t *testing.T) {
 	}
 	if got := escapeControl(escapeControl(evil)); got != `\x1b]0;pwned\a\x1b[2J\u202e` {
 		t.Errorf("escapeControl twice = %q", got)
+	}
+}
+
+// TestDecodeErrorsRedactTheSecret: a 2xx answer whose values the SDK cannot
+// read is an error quoting them; an echoed secret shows neither whole nor
+// cut, and a huge value is not quoted at all.
+func TestDecodeErrorsRedactTheSecret(t *testing.T) {
+	t.Parallel()
+	bodies := map[string]string{
+		"count":          `{"id":"1","status":"PROCESSING","numItems":"` + redSecret + `"}`,
+		"date":           `{"id":"1","status":"PROCESSING","creationDate":"` + redSecret + `"}`,
+		"object key":     `{"id":"1","status":"PROCESSING","numItems":{"` + redSecret + `":1}}`,
+		"escaped":        `{"id":"1","status":"PROCESSING","numItems":"Zebra\/Quartz\u002b9f3e-secret"}`,
+		"content type":   `<html>`,
+		"huge bad count": `{"id":"1","status":"PROCESSING","numItems":"` + strings.Repeat("x", 1<<20) + `"}`,
+	}
+	for name, body := range bodies {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			c, mt := newSecretClient(t)
+			resp := httpmock.NewStringResponder(http.StatusOK, body)
+			if name == "content type" {
+				resp = resp.HeaderSet(http.Header{"Content-Type": {"text/html; x=" + redSecret}})
+			}
+			mt.RegisterResponder(http.MethodGet, "https://api.test/v1/batches/1", resp)
+			_, err := c.GetBatch(t.Context(), "1")
+			if !errors.Is(err, ErrUnexpectedResponse) {
+				t.Fatalf("err = %v, want ErrUnexpectedResponse", err)
+			}
+			s := fmt.Sprintf("%v %+v %#v", err, err, err)
+			if containsSecret(s, redSecret) || strings.Contains(s, "Zebra/Quartz") {
+				t.Errorf("shows the secret, or a part of it: %s", s)
+			}
+			if len(s) > 4096 {
+				t.Errorf("the error quotes %d bytes of the answer", len(s))
+			}
+		})
+	}
+}
+
+// TestDownloadHTMLContentTypeIsRefusedWithoutTheSecret: a results answer
+// whose Content-Type names HTML is refused even when its parameters do not
+// parse, and the error quotes that header without the secret.
+func TestDownloadHTMLContentTypeIsRefusedWithoutTheSecret(t *testing.T) {
+	t.Parallel()
+	for _, ct := range []string{
+		`text/html; x="` + redSecret + `"`, // parses
+		"text/html; x=" + redSecret,        // '/' unquoted: does not parse
+		"TEXT/HTML; charset",               // a parameter without a value
+		"text/html;;",
+	} {
+		c, mt := newSecretClient(t)
+		mt.RegisterResponder(http.MethodGet, "https://api.test/v1/batches/1/results",
+			httpmock.NewStringResponder(http.StatusOK, "<html>").HeaderSet(http.Header{"Content-Type": {ct}}))
+		rc, err := c.Download(t.Context(), "1", FormatCSV)
+		if !errors.Is(err, ErrUnexpectedResponse) {
+			if rc != nil {
+				_ = rc.Close()
+			}
+			t.Errorf("Content-Type %q: err = %v, want ErrUnexpectedResponse", ct, err)
+			continue
+		}
+		if s := fmt.Sprintf("%v %+v %#v", err, err, err); containsSecret(s, redSecret) {
+			t.Errorf("shows the secret: %s", s)
+		}
+	}
+}
+
+// testURLError is a caller transport's error type that keeps the URL it
+// was given, secret and all.
+type testURLError struct{ URL string }
+
+func (e *testURLError) Error() string { return "proxy refused " + e.URL }
+
+// TestScrubbedErrorGivesNoOriginal: errors.As never hands out the original
+// error whose text carried the secret (a caller's type holding the URL):
+// there is no scrubbed copy of an unknown type, and its fields hold the
+// secret. Its causes are still reached.
+func TestScrubbedErrorGivesNoOriginal(t *testing.T) {
+	t.Parallel()
+	c, err := NewClient(testKey, redSecret, WithBaseURL("https://api.test/v1"), WithRetryPolicy(RetryPolicy{MaxRetries: 0}),
+		WithHTTPClient(&http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			return nil, &testURLError{URL: r.URL.String()}
+		})}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.GetBatch(t.Context(), "1")
+	if err == nil {
+		t.Fatal("no error")
+	}
+	var te *testURLError
+	if errors.As(err, &te) && containsSecret(te.URL, redSecret) {
+		t.Errorf("errors.As gives the caller's error with the secret: %s", te.URL)
+	}
+	var ue *url.Error
+	if !errors.As(err, &ue) || containsSecret(fmt.Sprintf("%s %v", ue.URL, ue), redSecret) {
+		t.Errorf("errors.As *url.Error: %v", ue)
 	}
 }

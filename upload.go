@@ -209,8 +209,9 @@ func (c *Client) UploadFile(ctx context.Context, id BatchID, path string, opts *
 // (when r is also an io.Seeker; else from offset 0), so it can be sent again
 // after a failure; r's offset is not moved. Any other reader is read only
 // once, from where it stands, and gets a single attempt: no retry on 429 or
-// 503, and no re-send after a dropped connection (the error then says
-// whether the data was stored). That includes an *os.File that is not a
+// 503, no re-send after a dropped connection (the error then says whether
+// the data was stored), and a 307 or 308 redirect is returned as an
+// *APIError instead of followed. That includes an *os.File that is not a
 // regular file (a pipe such as os.Stdin, a socket, a device), a regular
 // file whose size from its offset is less than size (one still growing, or a
 // /proc file), and a reader whose Seek fails.

@@ -1024,3 +1024,50 @@ func TestUploadRegularFileShorterThanSize(t *testing.T) {
 		})
 	})
 }
+
+// TestUploadStreamIsNotRedirected: a reader read once cannot follow a 307
+// or 308 redirect (net/http would send what is left of it, nothing): the
+// redirect is the answer, an *APIError, and the stream was sent once. A
+// replayable reader follows it whole.
+func TestUploadStreamIsNotRedirected(t *testing.T) {
+	t.Parallel()
+	for _, status := range []int{http.StatusTemporaryRedirect, http.StatusPermanentRedirect} {
+		for _, replayable := range []bool{false, true} {
+			mt := ioNewMock(t)
+			var bodies []string
+			mt.RegisterResponder(http.MethodPost, ioSourceURL, func(r *http.Request) (*http.Response, error) {
+				b, _ := io.ReadAll(r.Body)
+				bodies = append(bodies, string(b))
+				resp := httpmock.NewStringResponse(status, "")
+				resp.Header.Set("Location", ioSourceURL+"2")
+				return resp, nil
+			})
+			mt.RegisterResponder(http.MethodPost, ioSourceURL+"2", func(r *http.Request) (*http.Response, error) {
+				b, _ := io.ReadAll(r.Body)
+				bodies = append(bodies, string(b))
+				return httpmock.NewStringResponse(http.StatusOK, ""), nil
+			})
+			c := ioClient(t, mt, 3)
+			const data = "447790606023\n"
+			var r io.Reader = &plainReader{strings.NewReader(data)}
+			if replayable {
+				r = strings.NewReader(data)
+			}
+			err := c.Upload(t.Context(), "42", r, int64(len(data)), nil)
+			noLeak(t, err)
+			if replayable {
+				if err != nil || len(bodies) != 2 || bodies[1] != data {
+					t.Errorf("%d, replayable: err %v, bodies %q; want the redirect followed with the whole data", status, err, bodies)
+				}
+				continue
+			}
+			var ae *hlrlookup.APIError
+			if !errors.As(err, &ae) || ae.StatusCode != status {
+				t.Errorf("%d, stream: err %v, want the redirect as an *APIError", status, err)
+			}
+			if len(bodies) != 1 || bodies[0] != data {
+				t.Errorf("%d, stream: bodies %q, want the data sent once, whole", status, bodies)
+			}
+		}
+	}
+}

@@ -171,7 +171,7 @@ func stateCommand(name, summary, help, done, next string, call func(*hlrlookup.C
 		if inv.json {
 			return printJSON(a.stdout, b)
 		}
-		fmt.Fprintf(a.stdout, "%s batch %s: %s, %s done\n", done, b.ID, b.Status, doneString(b))
+		fmt.Fprintf(a.stdout, "%s batch %s: %s, %s done\n", done, b.ID, cell(string(b.Status)), doneString(b))
 		if next != "" {
 			fmt.Fprintf(a.stderr, next+"\n", b.ID)
 		}

@@ -71,7 +71,7 @@ func completeBatch(ctx context.Context, client *hlrlookup.Client, id hlrlookup.B
 	}
 	if !b.Status.Complete() {
 		return nil, fmt.Errorf("batch %s is %s, %s done: results are ready once it is COMPLETE; wait for it with: hlrbatch wait %s",
-			b.ID, b.Status, doneString(b), b.ID)
+			b.ID, cell(string(b.Status)), doneString(b), b.ID)
 	}
 	return b, nil
 }

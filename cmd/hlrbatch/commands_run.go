@@ -223,7 +223,7 @@ func cmdWait(ctx context.Context, a *app, c *command, args []string) error {
 	if inv.json {
 		return printJSON(a.stdout, b)
 	}
-	fmt.Fprintf(a.stdout, "Batch %s is %s: %s done\n", b.ID, b.Status, doneString(b))
+	fmt.Fprintf(a.stdout, "Batch %s is %s: %s done\n", b.ID, cell(string(b.Status)), doneString(b))
 	fmt.Fprintf(a.stderr, "Next: hlrbatch results %s, or hlrbatch download %s --out results.csv\n", b.ID, b.ID)
 	return nil
 }

@@ -126,4 +126,47 @@ func TestControlEscaper(t *testing.T) {
 	if got := escapeJSON([]byte(`"a` + "\x7f\u009b\u202e" + `é"`)); string(got) != `"a\u007f\u009b\u202eé"` {
 		t.Errorf("escapeJSON = %s", got)
 	}
+	// Bidirectional marks and the line and paragraph separators, as the
+	// SDK escapes them in its errors.
+	if got := cell("a\u200fb\u200ec\u061cd\u2028e\u2029f"); got != `a\u200fb\u200ec\u061cd\u2028e\u2029f` {
+		t.Errorf("cell = %q", got)
+	}
+	if got := escapeJSON([]byte(`"a` + "\u200f\u061c" + `"`)); string(got) != `"a\u200f\u061c"` {
+		t.Errorf("escapeJSON = %s", got)
+	}
+}
+
+// TestServerStatusCannotForgeALine: a status with a line break (kept by the
+// output's escaper, which keeps the command's own newlines) is a field: it
+// is shown escaped, so the service cannot print a line of its own.
+func TestServerStatusCannotForgeALine(t *testing.T) {
+	t.Parallel()
+	const forged = "PROCESSING\nDeleted batch 1001"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		switch {
+		case r.Method == http.MethodGet && r.URL.Path == "/batches/1003":
+			json.NewEncoder(w).Encode(map[string]any{"id": "1003", "status": forged, "filename": "a.csv", "numItems": 2})
+		case r.Method == http.MethodPut && r.URL.Path == "/batches/1003/":
+			w.Write([]byte("{}"))
+		default:
+			w.WriteHeader(http.StatusNotFound)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	env := func(k string) string {
+		return map[string]string{envAPIKey: "k", envSecret: "s", envBaseURL: srv.URL}[k]
+	}
+	for _, args := range [][]string{{"start", "1003"}, {"pause", "1003"}, {"resume", "1003"}, {"get", "1003"}, {"download", "1003"}, {"results", "1003"}} {
+		var stdout, stderr bytes.Buffer
+		a := newApp(strings.NewReader(""), &stdout, &stderr, env)
+		a.stdinTTY = true
+		a.main(context.Background(), args)
+		out := stdout.String() + stderr.String()
+		for _, line := range strings.Split(out, "\n") {
+			if strings.HasPrefix(line, "Deleted batch") {
+				t.Errorf("hlrbatch %q printed the service's line %q:\n%s", args, line, out)
+			}
+		}
+	}
 }

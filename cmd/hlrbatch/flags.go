@@ -97,9 +97,12 @@ func (inv *invocation) parse(args []string, min, max int) ([]string, error) {
 	return positional, nil
 }
 
-// flagName matches a flag name in the flag package's errors, which spell it
-// with one dash: "needs an argument: -column", "for flag -offset: ".
-var flagName = regexp.MustCompile(`(not defined: |needs an argument: |for flag |for |invalid boolean flag )-?([A-Za-z][\w-]*)`)
+// flagName matches the flag name in the flag package's errors, which spell
+// it with one dash: "flag needs an argument: -column", `invalid value "x"
+// for flag -offset: …`. It is anchored to the messages' own wording, past
+// the quoted value, so that a value the user typed ("for -x") is quoted as
+// typed.
+var flagName = regexp.MustCompile(`^(flag provided but not defined: |flag needs an argument: |invalid (?:boolean )?value "(?:[^"\\]|\\.)*" for (?:flag )?|invalid boolean flag )-?([A-Za-z][\w-]*)`)
 
 // flagNames rewrites a flag package error to name flags as hlrbatch
 // documents them and users type them: --column.

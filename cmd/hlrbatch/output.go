@@ -133,7 +133,7 @@ func credits(c float64) string { return strconv.FormatFloat(c, 'f', -1, 64) }
 func printSummary(w io.Writer, s *summary) error {
 	switch {
 	case s.Batch != nil:
-		fmt.Fprintf(w, "Batch %s %s: %d numbers\n", s.Batch.ID, s.Batch.Status, s.Batch.NumItems)
+		fmt.Fprintf(w, "Batch %s %s: %d numbers\n", s.Batch.ID, cell(string(s.Batch.Status)), s.Batch.NumItems)
 	case s.BatchID != "":
 		fmt.Fprintf(w, "Batch %s\n", s.BatchID)
 	}

@@ -187,6 +187,10 @@ func TestFlagErrorsDoubleDash(t *testing.T) {
 		{[]string{"wait", "1001", "--poll-interval", "soon"}, `hlrbatch wait: invalid value "soon" for flag --poll-interval: parse error` + "\n"},
 		{[]string{"list", "--nope"}, "hlrbatch list: flag provided but not defined: --nope\n"},
 		{[]string{"list", "-nope"}, "hlrbatch list: flag provided but not defined: --nope\n"},
+		// The value is quoted as typed, even when it looks like a flag error.
+		{[]string{"list", "--offset=for -x"}, `hlrbatch list: invalid value "for -x" for flag --offset: parse error` + "\n"},
+		{[]string{"list", `--offset=\" for flag -q`}, `hlrbatch list: invalid value "\\\" for flag -q" for flag --offset: parse error` + "\n"},
+		{[]string{"delete", "1001", "--yes=for -z"}, `hlrbatch delete: invalid boolean value "for -z" for --yes: parse error` + "\n"},
 	} {
 		var stdout, stderr bytes.Buffer
 		code := run(context.Background(), tc.args, strings.NewReader(""), &stdout, &stderr, func(string) string { return "" })
