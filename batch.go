@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -1013,11 +1014,14 @@ func (n *looseInt) UnmarshalJSON(b []byte) error {
 		*n = 0
 		return nil
 	}
-	i, err := strconv.ParseInt(s, 10, 64)
+	// The bounds are int's, so that a 32-bit build never wraps a value
+	// (4294967303 read as 7) that Validate would then pass.
+	i, err := strconv.ParseInt(s, 10, strconv.IntSize)
 	if err != nil {
+		const limit = float64(1 << (strconv.IntSize - 1))
 		f, ferr := strconv.ParseFloat(s, 64)
-		if ferr != nil || f != float64(int64(f)) {
-			return fmt.Errorf("%s is not a whole number", quoteServerValue(s))
+		if ferr != nil || f <= -limit || f >= limit || f != math.Trunc(f) {
+			return fmt.Errorf("%s is not a whole number within range", quoteServerValue(s))
 		}
 		i = int64(f)
 	}

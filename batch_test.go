@@ -7,12 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/big"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -1915,5 +1917,31 @@ func TestBatchListRoundTrip(t *testing.T) {
 	}
 	if empty, _ := json.Marshal(BatchList{}); string(empty) != `{"total":0,"offset":0,"limit":0,"batches":[]}` {
 		t.Errorf("empty page = %s", empty)
+	}
+}
+
+// A count beyond int's range is refused, never wrapped: on a 32-bit build
+// 4294967303 used to read as 7, which Validate then passed for
+// cache_days_private. The value is built from this build's int size.
+func TestLooseIntRefusesValuesBeyondInt(t *testing.T) {
+	t.Parallel()
+	over := new(big.Int).Lsh(big.NewInt(1), strconv.IntSize-1) // MaxInt + 1
+	under := new(big.Int).Neg(new(big.Int).Add(over, big.NewInt(1)))
+	for _, v := range []string{
+		new(big.Int).Add(over, big.NewInt(7)).String(),
+		`"` + over.String() + `"`,
+		under.String(),
+		"1e30", "-1e30", "1.5",
+	} {
+		var n looseInt
+		if err := json.Unmarshal([]byte(v), &n); err == nil {
+			t.Errorf("%s read as %d, want an error", v, n)
+		}
+	}
+	for v, want := range map[string]looseInt{"7": 7, `"42"`: 42, "3.0": 3, "-5": -5} {
+		var n looseInt
+		if err := json.Unmarshal([]byte(v), &n); err != nil || n != want {
+			t.Errorf("%s read as %d, %v; want %d", v, n, err, want)
+		}
 	}
 }

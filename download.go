@@ -257,7 +257,7 @@ func (c *Client) DownloadFile(ctx context.Context, id BatchID, f Format, path st
 		return 0, err
 	}
 	dir, base := filepath.Dir(path), filepath.Base(path)
-	if strings.HasSuffix(path, string(filepath.Separator)) || base == "." || base == ".." {
+	if os.IsPathSeparator(path[len(path)-1]) || base == "." || base == ".." { // "out/" too on Windows
 		return 0, pathError(op, "path", path, "names a directory; give a file name")
 	}
 	if fi, err := os.Stat(dir); err != nil {
@@ -342,7 +342,8 @@ func (c *Client) Results(ctx context.Context, id BatchID) iter.Seq2[*Result, err
 		}
 		defer body.Close()
 		for r, err := range decodeCSVResults(body) {
-			if !yield(r, err) || err != nil {
+			// A decode error quotes the server's cells: never its echo of the secret.
+			if !yield(r, scrubError(err, c.secret)) || err != nil {
 				return
 			}
 		}

@@ -819,3 +819,36 @@ func TestScrubbedErrorGivesNoOriginal(t *testing.T) {
 		t.Errorf("errors.As *url.Error: %v", ue)
 	}
 }
+
+// TestResultsDecodeErrorRedactsTheSecret: Results quotes a cell it cannot
+// read (a header, a credits value) in its error; a server that echoes the
+// secret there does not get it shown.
+func TestResultsDecodeErrorRedactsTheSecret(t *testing.T) {
+	t.Parallel()
+	for name, body := range map[string]string{
+		"credits": "telephone_number,credits_spent\n447700900123," + redSecret + "\n",
+		"escaped": "telephone_number,credits_spent\n447700900123,Zebra%2FQuartz%2B9f3e-secret\n",
+		"time":    "telephone_number,timestamp\n447700900123,\"" + redSecret + "\"\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			c, mt := newSecretClient(t)
+			mt.RegisterResponder(http.MethodGet, "https://api.test/v1/batches/1/results",
+				httpmock.NewStringResponder(http.StatusOK, body).HeaderSet(http.Header{"Content-Type": {"text/csv"}}))
+			var err error
+			for _, e := range c.Results(t.Context(), "1") {
+				if e != nil {
+					err = e
+				}
+			}
+			if err == nil {
+				t.Fatal("no error for an unreadable cell")
+			}
+			for _, e := range errorChain(err) {
+				if s := fmt.Sprintf("%v %+v %#v", e, e, e); containsSecret(s, redSecret) {
+					t.Errorf("%T shows the secret: %s", e, s)
+				}
+			}
+		})
+	}
+}
