@@ -257,31 +257,6 @@ func (c *Client) CreateBatch(ctx context.Context, nb NewBatch) (*Batch, error) {
 	return &b, nil
 }
 
-// outcomeError marks an error after which the service may or may not have
-// applied the request.
-type outcomeError struct {
-	err    error
-	advice string
-}
-
-func (e *outcomeError) Error() string   { return e.err.Error() + "; " + e.advice }
-func (e *outcomeError) Unwrap() []error { return []error{ErrOutcomeUnknown, e.err} }
-
-// outcomeOfCreate marks a create whose outcome is unknown: the request may
-// have reached the service (a dropped connection, a 500/502/504).
-func outcomeOfCreate(err error, filename string) error {
-	var re *RequestError
-	var ae *APIError
-	// A 2xx answer the SDK could not read also leaves the batch's existence open.
-	unknown := errors.As(err, &re) && re.Sent ||
-		errors.As(err, &ae) && (ae.StatusCode == 500 || ae.StatusCode == 502 || ae.StatusCode == 504) ||
-		errors.Is(err, ErrUnexpectedResponse)
-	if !unknown {
-		return err
-	}
-	return &outcomeError{err: err, advice: fmt.Sprintf("the batch may or may not have been created; list your batches and look for filename %q before creating it again", filename)}
-}
-
 // GetBatch reads one batch (GET /batches/{id}). A 2xx answer that does not
 // describe the batch asked for (no id, or another batch's id) is an error
 // matching ErrUnexpectedResponse.
@@ -536,21 +511,10 @@ func (c *Client) DeleteBatch(ctx context.Context, id BatchID) error {
 		return err
 	}
 	err := c.sendJSON(ctx, &request{op: op, method: http.MethodDelete, path: batchPath(id, ""), mode: retryIdempotent}, nil)
-	var ae *APIError
-	if errors.As(err, &ae) && ae.earlierMayHaveActed && errors.Is(err, ErrBatchNotFound) {
+	if deletedByEarlierAttempt(err) {
 		return nil // an earlier attempt of ours deleted it
 	}
 	return err
-}
-
-// isTemporary reports errors after which polling again may succeed.
-func isTemporary(err error) bool {
-	var ae *APIError
-	if errors.As(err, &ae) {
-		return ae.Temporary()
-	}
-	var re *RequestError
-	return errors.As(err, &re) && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
 }
 
 // looseInt decodes a JSON number, a numeric string, or null (as 0).

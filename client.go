@@ -8,12 +8,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math"
 	"net"
 	"net/http"
 	"net/url"
 	"runtime"
-	"strconv"
 	"strings"
 	"time"
 
@@ -45,18 +43,6 @@ type Client struct {
 	logger    *slog.Logger // never nil; discards unless WithLogger was given
 	rc        *retryablehttp.Client
 }
-
-// RetryPolicy says how often and how long the client retries a request that
-// failed in a way worth retrying (see the package documentation for which).
-type RetryPolicy struct {
-	MaxRetries int           // retries after the first attempt; 0 disables retries
-	MinWait    time.Duration // the first backoff; it doubles per retry
-	MaxWait    time.Duration // the longest backoff; also caps Retry-After
-}
-
-// DefaultRetryPolicy is used unless WithRetryPolicy says otherwise: up to three
-// retries, waiting 500ms, 1s, 2s (with jitter), never longer than 30s.
-var DefaultRetryPolicy = RetryPolicy{MaxRetries: 3, MinWait: 500 * time.Millisecond, MaxWait: 30 * time.Second}
 
 // Option configures a Client in NewClient. Options validate their arguments
 // and make NewClient return an error when they are wrong.
@@ -312,15 +298,6 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// retryMode says which failures of a request may be retried.
-type retryMode int
-
-const (
-	retryIdempotent retryMode = iota // GET, PUT, DELETE: transport errors, 429, 5xx
-	retryUnsafe                      // POST: only never-sent requests, 429 and 503
-	retryNever                       // a body that cannot be replayed
-)
-
 // request is one call to the API as the operations describe it; send turns it
 // into HTTP.
 type request struct {
@@ -538,159 +515,4 @@ func (c *Client) logAttempt(_ retryablehttp.Logger, req *http.Request, attempt i
 	c.logger.LogAttrs(req.Context(), slog.LevelDebug, "hlrlookup: sending",
 		slog.String("op", st.op), slog.String("method", st.method), slog.String("path", st.path),
 		slog.Int("attempt", st.attempts))
-}
-
-// checkRetry decides whether to retry: never once the context is done or
-// retries are exhausted; GET, PUT and DELETE on transport errors, 429 and 5xx
-// (not 501); POST only when it provably never left the machine, or on 429 and
-// 503 (the server did not act); a non-replayable body never.
-func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
-	if ctx.Err() != nil {
-		return false, ctx.Err()
-	}
-	st := stateOf(ctx)
-	mode := retryIdempotent
-	if st != nil {
-		mode = st.mode
-	}
-	if mode == retryNever {
-		return false, nil
-	}
-	if err != nil {
-		if isPermanentTransportError(err) {
-			return false, nil
-		}
-		if mode == retryUnsafe && !neverSent(err) {
-			return false, nil
-		}
-		if st != nil && !neverSent(err) {
-			st.mayHaveActed = true
-		}
-		c.logRetry(ctx, st, nil, err)
-		return true, nil
-	}
-	switch code := resp.StatusCode; {
-	case code == http.StatusTooManyRequests || code == http.StatusServiceUnavailable:
-		if wait, ok := retryAfter(resp); ok {
-			wait = min(wait, c.retry.MaxWait)
-			if dl, has := ctx.Deadline(); has && time.Now().Add(wait).After(dl) {
-				return false, nil // the caller's deadline would pass while waiting: fail fast
-			}
-		}
-	case code >= 500 && code != http.StatusNotImplemented:
-		if mode == retryUnsafe {
-			return false, nil
-		}
-		if st != nil {
-			st.mayHaveActed = true // 500, 502, 504: the service may have acted
-		}
-	default:
-		return false, nil
-	}
-	c.logRetry(ctx, st, resp, nil)
-	return true, nil
-}
-
-// logRetry logs "will retry" when a retry really follows: retries are left
-// (retryablehttp calls CheckRetry after the last attempt too), the context
-// is not done, and its deadline leaves room for the shortest possible wait.
-func (c *Client) logRetry(ctx context.Context, st *callState, resp *http.Response, err error) {
-	if st == nil || st.attempts > c.retry.MaxRetries || ctx.Err() != nil {
-		return
-	}
-	if dl, ok := ctx.Deadline(); ok && time.Now().Add(c.shortestWait(st.attempts-1, resp)).After(dl) {
-		return // retryablehttp will wait, but the deadline ends the call first
-	}
-	status := 0
-	if resp != nil {
-		status = resp.StatusCode
-	}
-	attrs := []slog.Attr{slog.String("op", st.op), slog.String("method", st.method), slog.String("path", st.path), slog.Int("attempt", st.attempts)}
-	if status != 0 {
-		attrs = append(attrs, slog.Int("status", status))
-	}
-	if err != nil {
-		attrs = append(attrs, slog.String("error", scrubError(err, c.secret).Error()))
-	}
-	c.logger.LogAttrs(ctx, slog.LevelDebug, "hlrlookup: will retry", attrs...)
-}
-
-// backoff waits MinWait·2^n with jitter, capped at MaxWait; a Retry-After on
-// 429 or 503 is honoured, capped at MaxWait.
-func (c *Client) backoff(minWait, maxWait time.Duration, attempt int, resp *http.Response) time.Duration {
-	if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
-		if wait, ok := retryAfter(resp); ok {
-			return min(wait, maxWait)
-		}
-	}
-	d := exponentialWait(minWait, maxWait, attempt)
-	// Equal jitter: between half and all of d, so that many clients spread out.
-	if half := d / 2; half > 0 {
-		d = half + jitter(half)
-	}
-	return d
-}
-
-// maxRetryAfterSeconds is the largest number of seconds a Duration holds.
-const maxRetryAfterSeconds = int64(math.MaxInt64 / time.Second)
-
-// exponentialWait is MinWait·2^attempt, capped at MaxWait, before jitter.
-func exponentialWait(minWait, maxWait time.Duration, attempt int) time.Duration {
-	d := minWait
-	for i := 0; i < attempt && d < maxWait; i++ {
-		if d > maxWait/2 {
-			return maxWait // doubling would pass MaxWait, or overflow
-		}
-		d *= 2
-	}
-	return min(d, maxWait)
-}
-
-// shortestWait is the least backoff can wait after the given attempt
-// (numbered from 0): the capped Retry-After, or half the exponential wait.
-func (c *Client) shortestWait(attempt int, resp *http.Response) time.Duration {
-	if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
-		if wait, ok := retryAfter(resp); ok {
-			return min(wait, c.retry.MaxWait)
-		}
-	}
-	d := exponentialWait(c.retry.MinWait, c.retry.MaxWait, attempt)
-	if half := d / 2; half > 0 {
-		return half
-	}
-	return d
-}
-
-// retryAfter reads a Retry-After header in seconds (digits only, as RFC 9110
-// says) or as an HTTP date. It saturates: a number of seconds too large for
-// a Duration, however many digits, gives the largest Duration, never a
-// wrapped or negative one. A date in the past gives 0.
-func retryAfter(resp *http.Response) (time.Duration, bool) {
-	v := strings.TrimSpace(resp.Header.Get("Retry-After"))
-	if v == "" {
-		return 0, false
-	}
-	if strings.Trim(v, "0123456789") == "" {
-		secs, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || secs > maxRetryAfterSeconds { // only too many digits fails here
-			return math.MaxInt64, true
-		}
-		return time.Duration(secs) * time.Second, true
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return max(time.Until(t), 0), true
-	}
-	return 0, false
-}
-
-// passthroughErrorHandler hands the last response back when retries run out,
-// so that it becomes a typed *APIError, and otherwise the error.
-func passthroughErrorHandler(resp *http.Response, err error, _ int) (*http.Response, error) {
-	if resp != nil && err == nil {
-		return resp, nil
-	}
-	if resp != nil {
-		drainClose(resp.Body)
-	}
-	return nil, err
 }

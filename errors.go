@@ -3,18 +3,14 @@ package hlrlookup
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"regexp"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/seed682fd871/hlrlookup/internal/termsafe"
@@ -339,42 +335,6 @@ func (c *Client) transportError(ctx context.Context, st *callState, err error) e
 	return re
 }
 
-// neverSent reports whether err proves the request never reached a server:
-// the connection was refused or the host could not be resolved or dialled.
-func neverSent(err error) bool {
-	if errors.Is(err, syscall.ECONNREFUSED) {
-		return true
-	}
-	var dnsErr *net.DNSError
-	if errors.As(err, &dnsErr) {
-		return true
-	}
-	var opErr *net.OpError
-	if errors.As(err, &opErr) && opErr.Op == "dial" {
-		return true
-	}
-	return false
-}
-
-// isPermanentTransportError reports errors that repeating cannot fix.
-func isPermanentTransportError(err error) bool {
-	var (
-		certErr     *tls.CertificateVerificationError
-		unknownAuth x509.UnknownAuthorityError
-		hostErr     x509.HostnameError
-		invalid     x509.CertificateInvalidError
-	)
-	if errors.As(err, &certErr) || errors.As(err, &unknownAuth) || errors.As(err, &hostErr) || errors.As(err, &invalid) ||
-		errors.Is(err, errRedirectCarriesSecret) {
-		return true
-	}
-	s := err.Error()
-	return strings.Contains(s, "stopped after") && strings.Contains(s, "redirects") ||
-		strings.Contains(s, "failed to parse Location header") ||
-		strings.Contains(s, "unsupported protocol scheme") ||
-		strings.Contains(s, "invalid header")
-}
-
 // escapeControl makes text from the server safe to print on a terminal (see
 // package termsafe): control characters, separators and bidirectional
 // formatting become Go escapes; escaping twice changes nothing.
@@ -412,9 +372,31 @@ func inputError(op, field string, value any, rule string) *InputError {
 	return &InputError{Op: op, Field: field, Value: v, Rule: rule}
 }
 
-func jitter(d time.Duration) time.Duration {
-	if d <= 0 {
-		return 0
-	}
-	return rand.N(d)
+// outcomeError marks an error after which the service may or may not have
+// applied the request.
+type outcomeError struct {
+	err    error
+	advice string
+}
+
+func (e *outcomeError) Error() string { return e.err.Error() + "; " + e.advice }
+
+func (e *outcomeError) Unwrap() []error { return []error{ErrOutcomeUnknown, e.err} }
+
+// uploadOutcomeError is an upload whose outcome could not be learnt: it
+// matches ErrOutcomeUnknown, the upload's error and the check's error.
+type uploadOutcomeError struct {
+	op       string
+	id       BatchID
+	err      error // the upload's failure
+	checkErr error // why the batch could not be read
+}
+
+func (e *uploadOutcomeError) Error() string {
+	return fmt.Sprintf("hlrlookup: %s: batch %s: outcome unknown: the data may or may not have been stored, and reading the batch to find out failed (%v); check the batch with GetBatch (numItems) before uploading again; the upload failed with: %v",
+		e.op, e.id, e.checkErr, e.err)
+}
+
+func (e *uploadOutcomeError) Unwrap() []error {
+	return []error{ErrOutcomeUnknown, e.err, e.checkErr}
 }

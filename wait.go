@@ -19,9 +19,6 @@ const (
 	DefaultMaxPollInterval = time.Minute
 	// pollGrowth multiplies the interval after each poll.
 	pollGrowth = 1.5
-	// maxPollFailures is how many polls in a row may fail temporarily
-	// (after their own retries) before WaitForBatch gives up.
-	maxPollFailures = 5
 )
 
 // WaitForBatch polls a batch (GET /batches/{id}) until it is complete and
@@ -80,7 +77,7 @@ func (c *Client) WaitForBatch(ctx context.Context, id BatchID, opts *WaitOptions
 			}
 		case ctx.Err() != nil:
 			return last, err
-		case isTemporary(err) && failures+1 < maxPollFailures:
+		case pollTolerates(err, failures):
 			failures++
 		default:
 			return last, err
