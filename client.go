@@ -109,10 +109,10 @@ func WithRetryPolicy(p RetryPolicy) Option {
 			return fmt.Errorf("hlrlookup: WithRetryPolicy: MaxWait %s is negative", p.MaxWait)
 		}
 		if p.MinWait == 0 {
-			p.MinWait = DefaultRetryPolicy.MinWait
+			p.MinWait = defaultRetryPolicy().MinWait
 		}
 		if p.MaxWait == 0 {
-			p.MaxWait = max(DefaultRetryPolicy.MaxWait, p.MinWait)
+			p.MaxWait = max(defaultRetryPolicy().MaxWait, p.MinWait)
 		}
 		if p.MinWait > p.MaxWait {
 			return fmt.Errorf("hlrlookup: WithRetryPolicy: MinWait %s is longer than MaxWait %s", p.MinWait, p.MaxWait)
@@ -161,7 +161,7 @@ func NewClient(apiKey, secret string, opts ...Option) (*Client, error) {
 	if strings.TrimSpace(secret) == "" {
 		return nil, errors.New("hlrlookup: NewClient: the API secret is empty")
 	}
-	o := options{baseURL: DefaultBaseURL, retry: DefaultRetryPolicy}
+	o := options{baseURL: DefaultBaseURL, retry: defaultRetryPolicy()}
 	for _, opt := range opts {
 		if opt == nil {
 			continue

@@ -68,9 +68,20 @@ type RetryPolicy struct {
 	MaxWait    time.Duration // the longest backoff; also caps Retry-After
 }
 
-// DefaultRetryPolicy is used unless WithRetryPolicy says otherwise: up to three
-// retries, waiting 500ms, 1s, 2s (with jitter), never longer than 30s.
-var DefaultRetryPolicy = RetryPolicy{MaxRetries: 3, MinWait: 500 * time.Millisecond, MaxWait: 30 * time.Second}
+// defaultRetryPolicy is the policy NewClient uses unless WithRetryPolicy
+// says otherwise, and the source of the waits WithRetryPolicy fills in: up
+// to three retries, waiting 500ms, 1s, 2s (with jitter), never longer than
+// 30s. A function, so that no importer can change it for everyone.
+func defaultRetryPolicy() RetryPolicy {
+	return RetryPolicy{MaxRetries: 3, MinWait: 500 * time.Millisecond, MaxWait: 30 * time.Second}
+}
+
+// DefaultRetryPolicy is a copy of the policy a client uses unless
+// WithRetryPolicy says otherwise: up to three retries, waiting 500ms, 1s, 2s
+// (with jitter), never longer than 30s. It is there to be read: changing it
+// has no effect on any client (NewClient and WithRetryPolicy use the SDK's
+// own, unexported default); pass WithRetryPolicy to change a client's policy.
+var DefaultRetryPolicy = defaultRetryPolicy()
 
 // retryMode says which failures of a request may be retried.
 type retryMode int
