@@ -95,8 +95,8 @@ func WithHTTPClient(hc *http.Client) Option {
 	}
 }
 
-// WithRetryPolicy replaces DefaultRetryPolicy. A zero MinWait or MaxWait
-// takes the default's value; negative numbers and MinWait > MaxWait are
+// WithRetryPolicy replaces the default policy (see DefaultRetryPolicy). A
+// zero MinWait or MaxWait takes the default's value; negative numbers and MinWait > MaxWait are
 // refused. MaxRetries 0 disables retries.
 func WithRetryPolicy(p RetryPolicy) Option {
 	return func(o *options) error {
@@ -342,6 +342,21 @@ func stateOf(ctx context.Context) *callState {
 // send is the one place that builds, sends, retries and classifies requests.
 // It returns a 2xx response whose body the caller must close, or an error: a
 // *APIError for a non-2xx answer, a *RequestError when no answer came.
+//
+// The pipeline, from the operation down:
+//
+//	operation (GetBatch, UploadFile, …) → send → go-retryablehttp (retries,
+//	backoff) → authTransport (credentials; transport.go) → the caller's
+//	transport (WithHTTPClient) or the SDK's pooled one
+//
+// Of go-retryablehttp's hooks the SDK overrides CheckRetry (checkRetry),
+// Backoff (backoff), ErrorHandler (passthroughErrorHandler) and
+// RequestLogHook (logAttempt); its Logger is nil, since the SDK logs for
+// itself, without URLs. Those hooks see only a context, a response, an
+// error or an attempt number, never this call: so the call's state (its
+// operation, its retry mode, the attempts made, whether an earlier attempt
+// may have acted) travels in the request's context as a *callState, which
+// the hooks read with stateOf and send reads back after the last attempt.
 func (c *Client) send(ctx context.Context, r *request) (*http.Response, error) {
 	if ctx == nil {
 		return nil, fmt.Errorf("hlrlookup: %s: nil context", r.op)
