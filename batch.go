@@ -12,8 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/google/go-querystring/query"
 )
 
 // BatchID identifies a batch. The service sends it as a JSON string ("232");
@@ -380,9 +378,9 @@ func (c *Client) ListBatches(ctx context.Context, opts *ListOptions) (*BatchList
 	if err := opts.validate(op); err != nil {
 		return nil, err
 	}
-	q, err := query.Values(opts)
+	q, err := encodeQuery(op, opts)
 	if err != nil {
-		return nil, fmt.Errorf("hlrlookup: %s: %w", op, err)
+		return nil, err
 	}
 	var a listAnswer
 	if err := c.sendJSON(ctx, &request{op: op, method: http.MethodGet, path: "batches/", query: q, mode: retryIdempotent}, &a); err != nil {

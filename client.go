@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/go-querystring/query"
 	"github.com/hashicorp/go-cleanhttp"
 	"github.com/hashicorp/go-retryablehttp"
 )
@@ -304,7 +305,7 @@ type request struct {
 	op          string     // what the user called, e.g. "create batch"
 	method      string     // HTTP method
 	path        string     // relative to the base URL, e.g. "batches/42"
-	query       url.Values // never credentials
+	query       url.Values // built by encodeQuery; never credentials
 	jsonBody    any        // marshalled as the body when non-nil
 	body        func() (io.Reader, error)
 	contentType string
@@ -430,6 +431,19 @@ func (c *Client) send(ctx context.Context, r *request) (*http.Response, error) {
 		slog.String("op", st.op), slog.String("method", st.method), slog.String("path", st.path),
 		slog.Int("status", resp.StatusCode), slog.String("code", apiErr.Code), slog.Int("attempts", st.attempts))
 	return nil, apiErr
+}
+
+// encodeQuery encodes v, a struct whose url tags name the parameters, with
+// go-querystring: the one way the SDK builds a query string (ListOptions for
+// the list's offset and limit, uploadQuery for an upload's column,
+// resultsQuery for the results' format). The credentials are never part of
+// it: authTransport adds them beneath the retry layer.
+func encodeQuery(op string, v any) (url.Values, error) {
+	q, err := query.Values(v)
+	if err != nil {
+		return nil, fmt.Errorf("hlrlookup: %s: %w", op, err)
+	}
+	return q, nil
 }
 
 // sendJSON sends r and decodes a 2xx JSON answer into v (when v is not nil),

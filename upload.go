@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"os"
 	"reflect"
 	"strconv"
@@ -452,6 +451,13 @@ func (u *uploadReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// uploadQuery is the query of POST /batches/{id}/source: the zero-based
+// column holding the numbers (documented: "&column=", 0 for column A), not
+// sent for column A, the service's default.
+type uploadQuery struct {
+	Column int `url:"column,omitempty"`
+}
+
 // uploadOnce sends src to POST batches/{id}/source so that the batch gets the
 // data exactly once: a failure whose outcome is unknown is settled by
 // resolveUpload (retry.go), which says whether to send the data again.
@@ -466,9 +472,11 @@ func (c *Client) uploadOnce(ctx context.Context, op string, id BatchID, src *upl
 		size:        src.size,
 		mode:        retryUnsafe,
 	}
-	if column > 0 {
-		r.query = url.Values{"column": {strconv.Itoa(int(column))}}
+	q, err := encodeQuery(op, uploadQuery{Column: int(column)})
+	if err != nil {
+		return err
 	}
+	r.query = q
 	if !src.replayable {
 		r.mode = retryNever
 	}
