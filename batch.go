@@ -63,9 +63,14 @@ func (s BatchStatus) Complete() bool {
 	return strings.EqualFold(string(s), string(StatusComplete)) || strings.EqualFold(string(s), "COMPLETED")
 }
 
+// terminalFailures are the statuses of a batch that ended without
+// completing. They are assumed (the service has not been seen to send any
+// of them), and this list is the one place that holds them.
+var terminalFailures = []BatchStatus{StatusFailed, StatusError, StatusCancelled, "CANCELED"}
+
 // Failed reports whether the batch ended without completing.
 func (s BatchStatus) Failed() bool {
-	for _, f := range []BatchStatus{StatusFailed, StatusError, StatusCancelled, "CANCELED"} {
+	for _, f := range terminalFailures {
 		if strings.EqualFold(string(s), string(f)) {
 			return true
 		}
@@ -240,7 +245,7 @@ func (c *Client) CreateBatch(ctx context.Context, nb NewBatch) (*Batch, error) {
 		Arguments *BatchArguments `json:"batchArguments,omitempty"`
 	}{nb.Filename, typ, nb.Arguments}
 	var b Batch
-	err := c.sendJSON(ctx, &request{op: op, method: http.MethodPost, path: "batches/", jsonBody: body, mode: retryUnsafe}, &b)
+	err := c.sendJSON(ctx, &request{op: op, method: http.MethodPost, path: batchesPath, jsonBody: body, mode: retryUnsafe}, &b)
 	switch {
 	case err != nil:
 	case b.ID == "":
@@ -310,6 +315,10 @@ func sameBatchID(a, b BatchID) bool {
 
 // ListOptions selects a page of batches. Zero values are not sent, so the
 // service's defaults apply (it has been seen to answer 10 per page).
+//
+// The query names offset and limit are assumed (the vendor's page shows the
+// answer's fields of those names, not the request's); the url tags below
+// are the one place they are spelt.
 type ListOptions struct {
 	Offset int `url:"offset,omitempty"` // how many batches to skip
 	Limit  int `url:"limit,omitempty"`  // how many to return
@@ -383,7 +392,7 @@ func (c *Client) ListBatches(ctx context.Context, opts *ListOptions) (*BatchList
 		return nil, err
 	}
 	var a listAnswer
-	if err := c.sendJSON(ctx, &request{op: op, method: http.MethodGet, path: "batches/", query: q, mode: retryIdempotent}, &a); err != nil {
+	if err := c.sendJSON(ctx, &request{op: op, method: http.MethodGet, path: batchesPath, query: q, mode: retryIdempotent}, &a); err != nil {
 		return nil, err
 	}
 	if !a.hasBatches {
@@ -464,6 +473,8 @@ func (c *Client) StartBatch(ctx context.Context, id BatchID) error {
 // PauseBatch pauses a running batch (PUT /batches/{id}/ with
 // {"status":"PAUSED"}); StartBatch resumes it.
 func (c *Client) PauseBatch(ctx context.Context, id BatchID) error {
+	// The body is assumed: the vendor's page says a pause command exists,
+	// not what it sends; it is spelt only here.
 	return c.updateBatch(ctx, "pause batch", id, map[string]any{"status": StatusPaused})
 }
 
@@ -479,9 +490,17 @@ func (c *Client) ScheduleBatch(ctx context.Context, id BatchID, start time.Time)
 		return inputError(op, "start time", nil, "must not be the zero time")
 	}
 	if start.Before(time.Now().Add(-scheduleGrace)) {
-		return inputError(op, "start time", start.UTC().Format(time.RFC3339), "is in the past, more than a minute before now; use StartBatch to start now")
+		return inputError(op, "start time", scheduledStartValue(start), "is in the past, more than a minute before now; use StartBatch to start now")
 	}
-	return c.updateBatch(ctx, op, id, map[string]any{"scheduledStart": start.UTC().Format(time.RFC3339)})
+	return c.updateBatch(ctx, op, id, map[string]any{"scheduledStart": scheduledStartValue(start)})
+}
+
+// scheduledStartValue writes a start time as ScheduleBatch sends it: RFC 3339
+// in UTC, whole seconds. The field name scheduledStart is documented; this
+// format is assumed (the vendor's page lost its example), and this function
+// is the one place that holds it.
+func scheduledStartValue(start time.Time) string {
+	return start.UTC().Format(time.RFC3339)
 }
 
 // scheduleGrace is how far before now ScheduleBatch still takes a start.

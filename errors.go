@@ -64,8 +64,9 @@ type errorKind struct {
 	hint     string // the vendor page's "possible reasons"
 }
 
-// The codes are assumed (the vendor page lost its headings); classification
-// falls back to the HTTP status, so a different code costs only this table.
+// The codes are assumed (the vendor page lost its headings; the reasons,
+// kept as hints, are documented); classification falls back to the HTTP
+// status, so a different code costs only this table.
 var errorsByCode = map[string]errorKind{
 	"BAD_REQUEST":             {ErrInvalidParameter, "something is wrong with a parameter"},
 	"INVALID_REQUEST":         {ErrInvalidRequest, `wrong request type (e.g. GET instead of POST); check "filename", "type", "HLR_V2" and "scheduledStart" are typed correctly, the Content-Type, and the format of the scheduledStart date`},
@@ -78,6 +79,9 @@ var errorsByCode = map[string]errorKind{
 	"TOO_MANY_REQUESTS":       {ErrRateLimited, "too many requests; you have not been charged, try again later"},
 }
 
+// kindByStatus classifies by HTTP status when the code is not one of
+// errorsByCode. The statuses are assumed, like the codes (the vendor page
+// lost its headings); this switch is the one place that holds them.
 func kindByStatus(status int) (errorKind, bool) {
 	switch {
 	case status == http.StatusBadRequest:
@@ -230,6 +234,8 @@ var (
 const maxMessageLen = 300
 
 // parseErrorBody extracts a code and a message from whatever the server sent.
+// The service's error body is assumed to look like the standard API's,
+// {"error":"CODE","message":"…"}; the other shapes are tolerated.
 func parseErrorBody(body []byte, contentType string) (code, msg string) {
 	t := bytes.TrimSpace(body)
 	if len(t) == 0 {

@@ -25,6 +25,13 @@ import (
 // secret out of anything the SDK shows (errors, log lines), in every spelling
 // the redaction rule below lists.
 
+// The credentials' query parameter names (documented: apikey=…&secret=…);
+// authTransport adds them, and dropCredentialParams removes echoed ones.
+const (
+	paramAPIKey = "apikey"
+	paramSecret = "secret"
+)
+
 // errRedirectCarriesSecret refuses a redirect whose URL carries the secret.
 var errRedirectCarriesSecret = errors.New("hlrlookup: refused to follow a redirect whose URL carries the API secret")
 
@@ -66,7 +73,7 @@ func dropCredentialParams(u *url.URL) {
 	}
 	changed := false
 	for k := range q {
-		if strings.EqualFold(k, "apikey") || strings.EqualFold(k, "secret") {
+		if strings.EqualFold(k, paramAPIKey) || strings.EqualFold(k, paramSecret) {
 			q.Del(k)
 			changed = true
 		}
@@ -124,8 +131,8 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	authed := req.Clone(req.Context())
 	q := authed.URL.Query()
-	q.Set("apikey", t.apiKey)
-	q.Set("secret", t.secret)
+	q.Set(paramAPIKey, t.apiKey)
+	q.Set(paramSecret, t.secret)
 	authed.URL.RawQuery = q.Encode()
 	resp, err := t.base.RoundTrip(authed)
 	if resp != nil {
@@ -141,7 +148,7 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 // server echoed into a redirect's query, for a request bound for another
 // host; it refuses one whose URL still carries the secret.
 func (t *authTransport) withoutCredentials(req *http.Request) (*http.Request, error) {
-	if !urlCarries(req.URL, t.secret) && !strings.Contains(strings.ToLower(req.URL.RawQuery), "apikey") {
+	if !urlCarries(req.URL, t.secret) && !strings.Contains(strings.ToLower(req.URL.RawQuery), paramAPIKey) {
 		return req, nil
 	}
 	clean := req.Clone(req.Context())

@@ -305,6 +305,9 @@ func (c *Client) UploadNumbers(ctx context.Context, id BatchID, numbers []string
 			"%d numbers are more than the %d the service takes in a request body; upload them as a file with UploadFile instead",
 			len(numbers), MaxBodyNumbers))
 	}
+	// The form of the body is assumed (the vendor's page lost its example):
+	// one number per line, no header, sent as text/csv like a file (see
+	// uploadOnce). It is built only here.
 	// Build the body, then check it whole with vectorised searches; only when
 	// one finds something are the numbers walked to name the culprit.
 	body := make([]byte, 0, min(len(numbers)*16, MaxBodyBytes+1))
@@ -468,7 +471,7 @@ func (c *Client) uploadOnce(ctx context.Context, op string, id BatchID, src *upl
 		method:      http.MethodPost,
 		path:        batchPath(id, "/source"),
 		body:        src.body,
-		contentType: "text/csv",
+		contentType: "text/csv", // as a real client sends a file
 		size:        src.size,
 		mode:        retryUnsafe,
 	}
