@@ -53,8 +53,9 @@ import (
 //     may have acted (no answer after sending, or 500/502/504); after a 429 or
 //     503 the 404 is returned (deletedByEarlierAttempt).
 //
-// WaitForBatch rides out up to maxPollFailures-1 temporary poll failures in
-// a row (pollTolerates), each after the request's own retries.
+// WaitForBatch polls on after a temporary failure (429, 5xx, no answer;
+// each counted after the request's own retries) and gives up at the
+// maxPollFailures-th in a row (pollTolerates).
 //
 // Transport errors are judged by go-retryablehttp's own policy
 // (retryablehttp.DefaultRetryPolicy), with the SDK's rules on top
@@ -373,8 +374,8 @@ const maxPollFailures = 5
 
 // pollTolerates reports whether WaitForBatch polls again after a poll failed
 // with err, failures being the failed polls in a row before this one: a
-// temporary failure (429, 5xx, no answer) is ridden out up to
-// maxPollFailures in a row.
+// temporary failure (429, 5xx, no answer) is ridden out unless it is the
+// maxPollFailures-th in a row.
 func pollTolerates(err error, failures int) bool {
 	return isTemporary(err) && failures+1 < maxPollFailures
 }
