@@ -8,15 +8,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math"
 	"net"
 	"net/http"
 	"net/url"
 	"runtime"
-	"strconv"
 	"strings"
 	"time"
 
+	"github.com/google/go-querystring/query"
 	"github.com/hashicorp/go-cleanhttp"
 	"github.com/hashicorp/go-retryablehttp"
 )
@@ -45,18 +44,6 @@ type Client struct {
 	logger    *slog.Logger // never nil; discards unless WithLogger was given
 	rc        *retryablehttp.Client
 }
-
-// RetryPolicy says how often and how long the client retries a request that
-// failed in a way worth retrying (see the package documentation for which).
-type RetryPolicy struct {
-	MaxRetries int           // retries after the first attempt; 0 disables retries
-	MinWait    time.Duration // the first backoff; it doubles per retry
-	MaxWait    time.Duration // the longest backoff; also caps Retry-After
-}
-
-// DefaultRetryPolicy is used unless WithRetryPolicy says otherwise: up to three
-// retries, waiting 500ms, 1s, 2s (with jitter), never longer than 30s.
-var DefaultRetryPolicy = RetryPolicy{MaxRetries: 3, MinWait: 500 * time.Millisecond, MaxWait: 30 * time.Second}
 
 // Option configures a Client in NewClient. Options validate their arguments
 // and make NewClient return an error when they are wrong.
@@ -109,8 +96,8 @@ func WithHTTPClient(hc *http.Client) Option {
 	}
 }
 
-// WithRetryPolicy replaces DefaultRetryPolicy. A zero MinWait or MaxWait
-// takes the default's value; negative numbers and MinWait > MaxWait are
+// WithRetryPolicy replaces the default policy (see DefaultRetryPolicy). A
+// zero MinWait or MaxWait takes the default's value; negative numbers and MinWait > MaxWait are
 // refused. MaxRetries 0 disables retries.
 func WithRetryPolicy(p RetryPolicy) Option {
 	return func(o *options) error {
@@ -123,10 +110,10 @@ func WithRetryPolicy(p RetryPolicy) Option {
 			return fmt.Errorf("hlrlookup: WithRetryPolicy: MaxWait %s is negative", p.MaxWait)
 		}
 		if p.MinWait == 0 {
-			p.MinWait = DefaultRetryPolicy.MinWait
+			p.MinWait = defaultRetryPolicy().MinWait
 		}
 		if p.MaxWait == 0 {
-			p.MaxWait = max(DefaultRetryPolicy.MaxWait, p.MinWait)
+			p.MaxWait = max(defaultRetryPolicy().MaxWait, p.MinWait)
 		}
 		if p.MinWait > p.MaxWait {
 			return fmt.Errorf("hlrlookup: WithRetryPolicy: MinWait %s is longer than MaxWait %s", p.MinWait, p.MaxWait)
@@ -175,7 +162,7 @@ func NewClient(apiKey, secret string, opts ...Option) (*Client, error) {
 	if strings.TrimSpace(secret) == "" {
 		return nil, errors.New("hlrlookup: NewClient: the API secret is empty")
 	}
-	o := options{baseURL: DefaultBaseURL, retry: DefaultRetryPolicy}
+	o := options{baseURL: DefaultBaseURL, retry: defaultRetryPolicy()}
 	for _, opt := range opts {
 		if opt == nil {
 			continue
@@ -312,149 +299,13 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// errRedirectCarriesSecret refuses a redirect whose URL carries the secret.
-var errRedirectCarriesSecret = errors.New("hlrlookup: refused to follow a redirect whose URL carries the API secret")
-
-// maxRedirects is net/http's own limit, kept when the caller's client has no
-// CheckRedirect.
-const maxRedirects = 10
-
-// checkRedirect returns the client's redirect policy: the credentials a
-// server echoed into a Location's query (apikey, secret) are dropped; a
-// redirect that still carries the secret anywhere in its URL (path, query,
-// fragment, user information, host), in any spelling the redaction rule
-// knows, is refused before it is sent; then the caller's policy applies
-// (net/http's limit of 10 redirects without one).
-func checkRedirect(secret string, next func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
-	return func(req *http.Request, via []*http.Request) error {
-		dropCredentialParams(req.URL)
-		if urlCarries(req.URL, secret) {
-			return errRedirectCarriesSecret
-		}
-		if next != nil {
-			return next(req, via)
-		}
-		if len(via) >= maxRedirects {
-			return fmt.Errorf("stopped after %d redirects", maxRedirects)
-		}
-		return nil
-	}
-}
-
-// dropCredentialParams removes the apikey and secret parameters from u's
-// query (the SDK adds its own where they belong).
-func dropCredentialParams(u *url.URL) {
-	if u.RawQuery == "" {
-		return
-	}
-	q, err := url.ParseQuery(u.RawQuery)
-	if err != nil {
-		return // left as it is; urlCarries still looks at it
-	}
-	changed := false
-	for k := range q {
-		if strings.EqualFold(k, "apikey") || strings.EqualFold(k, "secret") {
-			q.Del(k)
-			changed = true
-		}
-	}
-	if changed {
-		u.RawQuery = q.Encode()
-	}
-}
-
-// urlCarries reports whether any part of u, raw or decoded, holds the
-// secret by the redaction rule.
-func urlCarries(u *url.URL, secret string) bool {
-	q, err := url.QueryUnescape(u.RawQuery)
-	if err != nil {
-		q = u.RawQuery
-	}
-	// A "#" or "?" of an HTML reference (&#47;) splits the URL's parts: look
-	// at them joined too.
-	parts := []string{u.String(), u.Opaque, u.Host, u.Path, u.RawPath, u.RawQuery, q, u.Fragment, u.RawFragment,
-		u.EscapedPath() + "?" + u.RawQuery + "#" + u.EscapedFragment(), u.Path + "?" + q + "#" + u.Fragment, u.Path + "#" + u.Fragment}
-	if u.User != nil {
-		p, _ := u.User.Password()
-		parts = append(parts, u.User.String(), u.User.Username(), p)
-	}
-	for _, p := range parts {
-		if mentions(p, secret) {
-			return true
-		}
-	}
-	return false
-}
-
-// authTransport adds the credentials to a clone of each request bound for the
-// API's own scheme and host, beneath the retry layer, and hands back the
-// original, credential-free request on the response. Requests to any other
-// host (a redirect, say) never get credentials: echoed ones are dropped, and
-// a request whose URL still carries the secret is not sent.
-type authTransport struct {
-	base           http.RoundTripper
-	scheme, host   string
-	apiKey, secret string
-}
-
-func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.URL.Scheme != t.scheme || !strings.EqualFold(req.URL.Host, t.host) {
-		clean, err := t.withoutCredentials(req)
-		if err != nil {
-			if req.Body != nil {
-				_ = req.Body.Close()
-			}
-			return nil, err
-		}
-		resp, err := t.base.RoundTrip(clean)
-		return resp, scrubError(err, t.secret)
-	}
-	authed := req.Clone(req.Context())
-	q := authed.URL.Query()
-	q.Set("apikey", t.apiKey)
-	q.Set("secret", t.secret)
-	authed.URL.RawQuery = q.Encode()
-	resp, err := t.base.RoundTrip(authed)
-	if resp != nil {
-		resp.Request = req
-	}
-	if err != nil {
-		err = scrubError(err, t.secret)
-	}
-	return resp, err
-}
-
-// withoutCredentials returns req, or a clone without the credentials a
-// server echoed into a redirect's query, for a request bound for another
-// host; it refuses one whose URL still carries the secret.
-func (t *authTransport) withoutCredentials(req *http.Request) (*http.Request, error) {
-	if !urlCarries(req.URL, t.secret) && !strings.Contains(strings.ToLower(req.URL.RawQuery), "apikey") {
-		return req, nil
-	}
-	clean := req.Clone(req.Context())
-	dropCredentialParams(clean.URL)
-	if urlCarries(clean.URL, t.secret) {
-		return nil, errRedirectCarriesSecret
-	}
-	return clean, nil
-}
-
-// retryMode says which failures of a request may be retried.
-type retryMode int
-
-const (
-	retryIdempotent retryMode = iota // GET, PUT, DELETE: transport errors, 429, 5xx
-	retryUnsafe                      // POST: only never-sent requests, 429 and 503
-	retryNever                       // a body that cannot be replayed
-)
-
 // request is one call to the API as the operations describe it; send turns it
 // into HTTP.
 type request struct {
 	op          string     // what the user called, e.g. "create batch"
 	method      string     // HTTP method
 	path        string     // relative to the base URL, e.g. "batches/42"
-	query       url.Values // never credentials
+	query       url.Values // built by encodeQuery; never credentials
 	jsonBody    any        // marshalled as the body when non-nil
 	body        func() (io.Reader, error)
 	contentType string
@@ -492,6 +343,21 @@ func stateOf(ctx context.Context) *callState {
 // send is the one place that builds, sends, retries and classifies requests.
 // It returns a 2xx response whose body the caller must close, or an error: a
 // *APIError for a non-2xx answer, a *RequestError when no answer came.
+//
+// The pipeline, from the operation down:
+//
+//	operation (GetBatch, UploadFile, …) → send → go-retryablehttp (retries,
+//	backoff) → authTransport (credentials; transport.go) → the caller's
+//	transport (WithHTTPClient) or the SDK's pooled one
+//
+// Of go-retryablehttp's hooks the SDK overrides CheckRetry (checkRetry),
+// Backoff (backoff), ErrorHandler (passthroughErrorHandler) and
+// RequestLogHook (logAttempt); its Logger is nil, since the SDK logs for
+// itself, without URLs. Those hooks see only a context, a response, an
+// error or an attempt number, never this call: so the call's state (its
+// operation, its retry mode, the attempts made, whether an earlier attempt
+// may have acted) travels in the request's context as a *callState, which
+// the hooks read with stateOf and send reads back after the last attempt.
 func (c *Client) send(ctx context.Context, r *request) (*http.Response, error) {
 	if ctx == nil {
 		return nil, fmt.Errorf("hlrlookup: %s: nil context", r.op)
@@ -565,6 +431,19 @@ func (c *Client) send(ctx context.Context, r *request) (*http.Response, error) {
 		slog.String("op", st.op), slog.String("method", st.method), slog.String("path", st.path),
 		slog.Int("status", resp.StatusCode), slog.String("code", apiErr.Code), slog.Int("attempts", st.attempts))
 	return nil, apiErr
+}
+
+// encodeQuery encodes v, a struct whose url tags name the parameters, with
+// go-querystring: the one way the SDK builds a query string (ListOptions for
+// the list's offset and limit, uploadQuery for an upload's column,
+// resultsQuery for the results' format). The credentials are never part of
+// it: authTransport adds them beneath the retry layer.
+func encodeQuery(op string, v any) (url.Values, error) {
+	q, err := query.Values(v)
+	if err != nil {
+		return nil, fmt.Errorf("hlrlookup: %s: %w", op, err)
+	}
+	return q, nil
 }
 
 // sendJSON sends r and decodes a 2xx JSON answer into v (when v is not nil),
@@ -665,159 +544,4 @@ func (c *Client) logAttempt(_ retryablehttp.Logger, req *http.Request, attempt i
 	c.logger.LogAttrs(req.Context(), slog.LevelDebug, "hlrlookup: sending",
 		slog.String("op", st.op), slog.String("method", st.method), slog.String("path", st.path),
 		slog.Int("attempt", st.attempts))
-}
-
-// checkRetry decides whether to retry: never once the context is done or
-// retries are exhausted; GET, PUT and DELETE on transport errors, 429 and 5xx
-// (not 501); POST only when it provably never left the machine, or on 429 and
-// 503 (the server did not act); a non-replayable body never.
-func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
-	if ctx.Err() != nil {
-		return false, ctx.Err()
-	}
-	st := stateOf(ctx)
-	mode := retryIdempotent
-	if st != nil {
-		mode = st.mode
-	}
-	if mode == retryNever {
-		return false, nil
-	}
-	if err != nil {
-		if isPermanentTransportError(err) {
-			return false, nil
-		}
-		if mode == retryUnsafe && !neverSent(err) {
-			return false, nil
-		}
-		if st != nil && !neverSent(err) {
-			st.mayHaveActed = true
-		}
-		c.logRetry(ctx, st, nil, err)
-		return true, nil
-	}
-	switch code := resp.StatusCode; {
-	case code == http.StatusTooManyRequests || code == http.StatusServiceUnavailable:
-		if wait, ok := retryAfter(resp); ok {
-			wait = min(wait, c.retry.MaxWait)
-			if dl, has := ctx.Deadline(); has && time.Now().Add(wait).After(dl) {
-				return false, nil // the caller's deadline would pass while waiting: fail fast
-			}
-		}
-	case code >= 500 && code != http.StatusNotImplemented:
-		if mode == retryUnsafe {
-			return false, nil
-		}
-		if st != nil {
-			st.mayHaveActed = true // 500, 502, 504: the service may have acted
-		}
-	default:
-		return false, nil
-	}
-	c.logRetry(ctx, st, resp, nil)
-	return true, nil
-}
-
-// logRetry logs "will retry" when a retry really follows: retries are left
-// (retryablehttp calls CheckRetry after the last attempt too), the context
-// is not done, and its deadline leaves room for the shortest possible wait.
-func (c *Client) logRetry(ctx context.Context, st *callState, resp *http.Response, err error) {
-	if st == nil || st.attempts > c.retry.MaxRetries || ctx.Err() != nil {
-		return
-	}
-	if dl, ok := ctx.Deadline(); ok && time.Now().Add(c.shortestWait(st.attempts-1, resp)).After(dl) {
-		return // retryablehttp will wait, but the deadline ends the call first
-	}
-	status := 0
-	if resp != nil {
-		status = resp.StatusCode
-	}
-	attrs := []slog.Attr{slog.String("op", st.op), slog.String("method", st.method), slog.String("path", st.path), slog.Int("attempt", st.attempts)}
-	if status != 0 {
-		attrs = append(attrs, slog.Int("status", status))
-	}
-	if err != nil {
-		attrs = append(attrs, slog.String("error", scrubError(err, c.secret).Error()))
-	}
-	c.logger.LogAttrs(ctx, slog.LevelDebug, "hlrlookup: will retry", attrs...)
-}
-
-// backoff waits MinWait·2^n with jitter, capped at MaxWait; a Retry-After on
-// 429 or 503 is honoured, capped at MaxWait.
-func (c *Client) backoff(minWait, maxWait time.Duration, attempt int, resp *http.Response) time.Duration {
-	if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
-		if wait, ok := retryAfter(resp); ok {
-			return min(wait, maxWait)
-		}
-	}
-	d := exponentialWait(minWait, maxWait, attempt)
-	// Equal jitter: between half and all of d, so that many clients spread out.
-	if half := d / 2; half > 0 {
-		d = half + jitter(half)
-	}
-	return d
-}
-
-// maxRetryAfterSeconds is the largest number of seconds a Duration holds.
-const maxRetryAfterSeconds = int64(math.MaxInt64 / time.Second)
-
-// exponentialWait is MinWait·2^attempt, capped at MaxWait, before jitter.
-func exponentialWait(minWait, maxWait time.Duration, attempt int) time.Duration {
-	d := minWait
-	for i := 0; i < attempt && d < maxWait; i++ {
-		if d > maxWait/2 {
-			return maxWait // doubling would pass MaxWait, or overflow
-		}
-		d *= 2
-	}
-	return min(d, maxWait)
-}
-
-// shortestWait is the least backoff can wait after the given attempt
-// (numbered from 0): the capped Retry-After, or half the exponential wait.
-func (c *Client) shortestWait(attempt int, resp *http.Response) time.Duration {
-	if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
-		if wait, ok := retryAfter(resp); ok {
-			return min(wait, c.retry.MaxWait)
-		}
-	}
-	d := exponentialWait(c.retry.MinWait, c.retry.MaxWait, attempt)
-	if half := d / 2; half > 0 {
-		return half
-	}
-	return d
-}
-
-// retryAfter reads a Retry-After header in seconds (digits only, as RFC 9110
-// says) or as an HTTP date. It saturates: a number of seconds too large for
-// a Duration, however many digits, gives the largest Duration, never a
-// wrapped or negative one. A date in the past gives 0.
-func retryAfter(resp *http.Response) (time.Duration, bool) {
-	v := strings.TrimSpace(resp.Header.Get("Retry-After"))
-	if v == "" {
-		return 0, false
-	}
-	if strings.Trim(v, "0123456789") == "" {
-		secs, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || secs > maxRetryAfterSeconds { // only too many digits fails here
-			return math.MaxInt64, true
-		}
-		return time.Duration(secs) * time.Second, true
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return max(time.Until(t), 0), true
-	}
-	return 0, false
-}
-
-// passthroughErrorHandler hands the last response back when retries run out,
-// so that it becomes a typed *APIError, and otherwise the error.
-func passthroughErrorHandler(resp *http.Response, err error, _ int) (*http.Response, error) {
-	if resp != nil && err == nil {
-		return resp, nil
-	}
-	if resp != nil {
-		drainClose(resp.Body)
-	}
-	return nil, err
 }

@@ -39,7 +39,23 @@
 // scheduledStart format, the numbers-in-the-body upload form, and the error
 // codes behind the sentinels. Answers are decoded tolerantly (three JSON
 // results envelopes; errors classified by HTTP status when the code is
-// unknown).
+// unknown). WIRE.md, at the root of the repository, lists every wire detail,
+// whether the vendor documents it or it is assumed, and the one place in the
+// code that holds it.
+//
+// # The request pipeline
+//
+// Every operation goes down the same layers:
+//
+//	operation (CreateBatch, UploadFile, …)
+//	  → send: builds the request, classifies the answer (client.go)
+//	  → go-retryablehttp: retries and backoff, by the SDK's rules (retry.go)
+//	  → credential transport: adds apikey and secret for the API's host only (transport.go)
+//	  → the caller's transport (WithHTTPClient), or the SDK's own pooled one
+//
+// The credentials are added beneath the retry layer, to a clone of each
+// request: no request above the credential transport carries them, so
+// errors, logs, retries and resp.Request never show them.
 //
 // # Errors
 //
@@ -54,8 +70,9 @@
 //
 // # Retries
 //
-// Requests go through go-retryablehttp with [DefaultRetryPolicy] unless
-// [WithRetryPolicy] says otherwise. GET, PUT and DELETE are retried on
+// Requests go through go-retryablehttp with the default policy
+// ([DefaultRetryPolicy] is a copy of it) unless [WithRetryPolicy] says
+// otherwise. GET, PUT and DELETE are retried on
 // connection errors, 429 and 5xx (not 501). POST (create, upload) is retried
 // only when it provably never reached the service (connection refused) or on
 // 429 and 503, which the service answers without acting. Retry-After is

@@ -28,15 +28,22 @@ const (
 	FormatJSON Format = "json"
 )
 
-// query gives the query that selects the format: none for CSV (the
-// service's default), format=json for JSON (assumed: the selector is not on
-// the vendor's page).
+// resultsQuery is the query of GET /batches/{id}/results.
+type resultsQuery struct {
+	// Format is "json" for JSON results, and empty (not sent) for CSV, the
+	// service's default. The selector format=json is assumed: the vendor's
+	// page says JSON results exist but not how to ask for them.
+	Format string `url:"format,omitempty"`
+}
+
+// query gives the query that selects the format (resultsQuery): none for
+// CSV, format=json for JSON.
 func (f Format) query(op string) (url.Values, error) {
 	switch f {
 	case "", FormatCSV:
 		return nil, nil
 	case FormatJSON:
-		return url.Values{"format": {"json"}}, nil
+		return encodeQuery(op, resultsQuery{Format: string(FormatJSON)})
 	}
 	return nil, inputError(op, "format", string(f), `must be FormatCSV ("csv") or FormatJSON ("json")`)
 }

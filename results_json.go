@@ -14,6 +14,15 @@ import (
 	"unicode/utf8"
 )
 
+// The JSON results envelope is assumed (the vendor's page lost its example):
+// a bare array of records, or an object whose member envelopeResults holds
+// the array, at the top level or inside a member envelopeBody. These two
+// constants are the one place that names them.
+const (
+	envelopeResults = "results"
+	envelopeBody    = "body"
+)
+
 // errStopped ends the JSON walk when the consumer stops iterating.
 var errStopped = errors.New("stopped")
 
@@ -224,7 +233,7 @@ func (d *jsonResultsDecoder) object(level int) (found bool, err error) {
 			return found, err
 		}
 		switch {
-		case !found && strings.EqualFold(key, "results"):
+		case !found && strings.EqualFold(key, envelopeResults):
 			switch c {
 			case '[':
 				d.discard()
@@ -245,7 +254,7 @@ func (d *jsonResultsDecoder) object(level int) (found bool, err error) {
 				}
 			}
 			found = true
-		case !found && level == 0 && c == '{' && strings.EqualFold(key, "body"):
+		case !found && level == 0 && c == '{' && strings.EqualFold(key, envelopeBody):
 			d.discard()
 			d.depth++
 			if found, err = d.object(level + 1); err != nil {

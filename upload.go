@@ -9,13 +9,11 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"os"
 	"reflect"
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 )
 
 // Column is a zero-based column of an uploaded file: ColumnA (0) is the
@@ -307,6 +305,9 @@ func (c *Client) UploadNumbers(ctx context.Context, id BatchID, numbers []string
 			"%d numbers are more than the %d the service takes in a request body; upload them as a file with UploadFile instead",
 			len(numbers), MaxBodyNumbers))
 	}
+	// The form of the body is assumed (the vendor's page lost its example):
+	// one number per line, no header, sent as text/csv like a file (see
+	// uploadOnce). It is built only here.
 	// Build the body, then check it whole with vectorised searches; only when
 	// one finds something are the numbers walked to name the culprit.
 	body := make([]byte, 0, min(len(numbers)*16, MaxBodyBytes+1))
@@ -453,13 +454,16 @@ func (u *uploadReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// uploadQuery is the query of POST /batches/{id}/source: the zero-based
+// column holding the numbers (documented: "&column=", 0 for column A), not
+// sent for column A, the service's default.
+type uploadQuery struct {
+	Column int `url:"column,omitempty"`
+}
+
 // uploadOnce sends src to POST batches/{id}/source so that the batch gets the
-// data exactly once. A failure that may have reached the server (the
-// connection dropped after sending, a 500, 502 or 504) is resolved by reading
-// the batch: data present means done; none means the data can be sent again,
-// which happens for a replayable source up to RetryPolicy.MaxRetries times.
-// After such a re-send, 409 DATA_ALREADY_LOADED means the earlier attempt
-// arrived after all: success.
+// data exactly once: a failure whose outcome is unknown is settled by
+// resolveUpload (retry.go), which says whether to send the data again.
 func (c *Client) uploadOnce(ctx context.Context, op string, id BatchID, src *uploadSource, column Column) error {
 	// A nil or finished context is refused by send, before anything is sent.
 	r := &request{
@@ -467,13 +471,15 @@ func (c *Client) uploadOnce(ctx context.Context, op string, id BatchID, src *upl
 		method:      http.MethodPost,
 		path:        batchPath(id, "/source"),
 		body:        src.body,
-		contentType: "text/csv",
+		contentType: "text/csv", // as a real client sends a file
 		size:        src.size,
 		mode:        retryUnsafe,
 	}
-	if column > 0 {
-		r.query = url.Values{"column": {strconv.Itoa(int(column))}}
+	q, err := encodeQuery(op, uploadQuery{Column: int(column)})
+	if err != nil {
+		return err
 	}
+	r.query = q
 	if !src.replayable {
 		r.mode = retryNever
 	}
@@ -490,85 +496,12 @@ func (c *Client) uploadOnce(ctx context.Context, op string, id BatchID, src *upl
 			drainClose(resp.Body)
 			return nil
 		}
-		if resends > 0 && errors.Is(err, ErrBatchHasData) {
-			c.logger.LogAttrs(ctx, slog.LevelDebug, "hlrlookup: upload already stored by an earlier attempt",
-				slog.String("op", op), slog.String("batch", string(id)))
-			return nil
-		}
-		if !uploadMayHaveArrived(err) {
+		resend, err := c.resolveUpload(ctx, op, id, err, resends, src.replayable)
+		if !resend {
 			return err
-		}
-
-		// The data may or may not have arrived: ask the batch.
-		if werr := uploadPause(ctx, c.backoff(c.retry.MinWait, c.retry.MaxWait, resends, nil)); werr != nil {
-			return &uploadOutcomeError{op: op, id: id, err: err, checkErr: werr}
-		}
-		b, gerr := c.GetBatch(ctx, id)
-		if gerr != nil {
-			return &uploadOutcomeError{op: op, id: id, err: err, checkErr: gerr}
-		}
-		if b.NumItems > 0 || b.NumColumns > 0 {
-			c.logger.LogAttrs(ctx, slog.LevelDebug, "hlrlookup: upload outcome resolved: the batch has the data",
-				slog.String("op", op), slog.String("batch", string(id)),
-				slog.Int("num_items", b.NumItems), slog.Int("num_columns", b.NumColumns))
-			return nil
-		}
-		if !src.replayable {
-			return fmt.Errorf("%w; the batch has no data, so the upload was NOT stored; the reader cannot be read again, upload the data again", err)
-		}
-		if resends >= c.retry.MaxRetries {
-			return fmt.Errorf("%w; sent %d times, and the batch has no data, so the upload was NOT stored and can be uploaded again", err, resends+1)
 		}
 		resends++
 		c.logger.LogAttrs(ctx, slog.LevelDebug, "hlrlookup: upload not stored; sending again",
 			slog.String("op", op), slog.String("batch", string(id)), slog.Int("resend", resends))
-	}
-}
-
-// uploadMayHaveArrived reports whether an upload failure leaves the outcome
-// open: the request may have reached the service, which may have stored it.
-func uploadMayHaveArrived(err error) bool {
-	if re, ok := errors.AsType[*RequestError](err); ok {
-		return re.Sent
-	}
-	if ae, ok := errors.AsType[*APIError](err); ok {
-		switch ae.StatusCode {
-		case http.StatusInternalServerError, http.StatusBadGateway, http.StatusGatewayTimeout:
-			return true
-		}
-	}
-	return false
-}
-
-// uploadOutcomeError is an upload whose outcome could not be learnt: it
-// matches ErrOutcomeUnknown, the upload's error and the check's error.
-type uploadOutcomeError struct {
-	op       string
-	id       BatchID
-	err      error // the upload's failure
-	checkErr error // why the batch could not be read
-}
-
-func (e *uploadOutcomeError) Error() string {
-	return fmt.Sprintf("hlrlookup: %s: batch %s: outcome unknown: the data may or may not have been stored, and reading the batch to find out failed (%v); check the batch with GetBatch (numItems) before uploading again; the upload failed with: %v",
-		e.op, e.id, e.checkErr, e.err)
-}
-
-func (e *uploadOutcomeError) Unwrap() []error {
-	return []error{ErrOutcomeUnknown, e.err, e.checkErr}
-}
-
-// uploadPause waits d or until ctx ends.
-func uploadPause(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
 	}
 }

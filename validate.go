@@ -33,8 +33,14 @@ func checkID(op string, id BatchID) error {
 	return nil
 }
 
+// batchesPath is the resource root below the base URL (documented:
+// /batches/): the list and create requests go to it, and every batch's path
+// starts with it.
+const batchesPath = "batches/"
+
 // batchPath is the path of a batch below the base URL, e.g. "batches/42";
-// suffix is appended as is ("/", "/source", "/results").
+// suffix is appended as is ("/" for the PUT commands, as a real client sends
+// them; "/source"; "/results").
 func batchPath(id BatchID, suffix string) string {
-	return "batches/" + url.PathEscape(string(id)) + suffix
+	return batchesPath + url.PathEscape(string(id)) + suffix
 }

@@ -31,7 +31,7 @@
 //
 // # Assumptions
 //
-// CONTRACT.md is the law; where the vendor's page is silent the fake
+// WIRE.md is the law; where the vendor's page is silent the fake
 // assumes the following. Each is a choice, not a fact about the real
 // service.
 //
