@@ -316,7 +316,7 @@ func TestCreateBatchValidation(t *testing.T) {
 		{"input format GBRX", NewBatch{Arguments: &BatchArguments{InputFormat: "GBRX"}}, []string{"input_format", `"GBRX"`}},
 		{"input format lower gbr", NewBatch{Arguments: &BatchArguments{InputFormat: "gbr"}}, []string{"input_format", `"gbr"`}},
 		{"output format E165", NewBatch{Arguments: &BatchArguments{OutputFormat: "E165"}}, []string{"output_format", `"E165"`, "PLUS_E164"}},
-		{"extra repeats a set field", NewBatch{Arguments: &BatchArguments{SaveToCache: new(true), Extra: map[string]any{"save_to_cache": "YES"}}}, []string{"save_to_cache", "SaveToCache", "one place"}},
+		{"extra repeats a set field", NewBatch{Arguments: &BatchArguments{SaveToCache: btPtr(true), Extra: map[string]any{"save_to_cache": "YES"}}}, []string{"save_to_cache", "SaveToCache", "one place"}},
 		{"extra empty key", NewBatch{Arguments: &BatchArguments{Extra: map[string]any{" ": 1}}}, []string{"Extra key", "empty"}},
 		{"extra not JSON", NewBatch{Arguments: &BatchArguments{Extra: map[string]any{"ch": make(chan int)}}}, []string{"Extra[ch]", "chan int", "JSON"}},
 		{"filename with newline", NewBatch{Filename: "a\nb.csv"}, []string{"filename", `"a\nb.csv"`, "control character at byte 1"}},
@@ -575,7 +575,7 @@ func TestBatchArgumentsValidate(t *testing.T) {
 		{"input G1R", &BatchArguments{InputFormat: "G1R"}, []string{"input_format"}},
 		{"output E165", &BatchArguments{OutputFormat: "E165"}, []string{"output_format", `"E165"`}},
 		{"output plus_e164", &BatchArguments{OutputFormat: "plus_e164"}, []string{"output_format"}},
-		{"extra known key also set", &BatchArguments{CacheDaysGlobal: new(2), Extra: map[string]any{"cache_days_global": 3}}, []string{"cache_days_global", "CacheDaysGlobal"}},
+		{"extra known key also set", &BatchArguments{CacheDaysGlobal: btPtr(2), Extra: map[string]any{"cache_days_global": 3}}, []string{"cache_days_global", "CacheDaysGlobal"}},
 		{"extra empty key", &BatchArguments{Extra: map[string]any{"": 3}}, []string{"Extra key", "empty"}},
 		{"extra func", &BatchArguments{Extra: map[string]any{"f": func() {}}}, []string{"Extra[f]", "JSON"}},
 	}
