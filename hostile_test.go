@@ -116,7 +116,8 @@ func hosRefused(t *testing.T, srv *hlrlookuptest.Server, err error, mention stri
 	if !errors.Is(err, hlrlookup.ErrInvalidInput) {
 		t.Errorf("error does not match ErrInvalidInput: %v", err)
 	}
-	if _, ok := errors.AsType[*hlrlookup.InputError](err); !ok {
+	var ie *hlrlookup.InputError
+	if !errors.As(err, &ie) {
 		t.Errorf("no *InputError in %T: %v", err, err)
 	}
 	msg := err.Error()

@@ -502,19 +502,27 @@ func relDescribe(op relOp, res relResult, fileLeft bool) string {
 	case errors.Is(err, hlrlookup.ErrUnexpectedResponse):
 		s = "ErrUnexpectedResponse"
 	default:
-		if ae, ok := errors.AsType[*hlrlookup.APIError](err); ok {
+		var (
+			ae *hlrlookup.APIError
+			re *hlrlookup.RequestError
+		)
+		if errors.As(err, &ae) {
 			s = fmt.Sprintf("APIError %d", ae.StatusCode)
-		} else if re, ok := errors.AsType[*hlrlookup.RequestError](err); ok {
+		} else if errors.As(err, &re) {
 			s = fmt.Sprintf("RequestError (sent=%v)", re.Sent)
 		} else {
 			s = fmt.Sprintf("untyped %T", err)
 		}
 	}
 	if res.err != nil {
-		if ae, ok := errors.AsType[*hlrlookup.APIError](res.err); ok && !strings.HasPrefix(s, "APIError") {
+		var (
+			ae *hlrlookup.APIError
+			re *hlrlookup.RequestError
+		)
+		if errors.As(res.err, &ae) && !strings.HasPrefix(s, "APIError") {
 			s += fmt.Sprintf(" (%d)", ae.StatusCode)
 		}
-		if re, ok := errors.AsType[*hlrlookup.RequestError](res.err); ok && res.sent == 0 {
+		if errors.As(res.err, &re) && res.sent == 0 {
 			s += fmt.Sprintf(", %d attempts", re.Attempts)
 		} else {
 			s += fmt.Sprintf(", sent %d", res.sent)
@@ -540,8 +548,11 @@ func relDescribe(op relOp, res relResult, fileLeft bool) string {
 // relCheckTyped fails unless err is one of the SDK's typed errors.
 func relCheckTyped(t *testing.T, err error) {
 	t.Helper()
-	_, isAPI := errors.AsType[*hlrlookup.APIError](err)
-	_, isReq := errors.AsType[*hlrlookup.RequestError](err)
+	var (
+		ae *hlrlookup.APIError
+		re *hlrlookup.RequestError
+	)
+	isAPI, isReq := errors.As(err, &ae), errors.As(err, &re)
 	if !isAPI && !isReq && !errors.Is(err, hlrlookup.ErrOutcomeUnknown) && !errors.Is(err, hlrlookup.ErrUnexpectedResponse) {
 		t.Errorf("error %T is not classified: %v", err, err)
 	}
@@ -615,14 +626,15 @@ func TestFaultMatrix(t *testing.T) {
 						}
 					}
 					if want.apiStatus != 0 {
-						if ae, ok := errors.AsType[*hlrlookup.APIError](res.err); !ok || ae.StatusCode != want.apiStatus {
+						var ae *hlrlookup.APIError
+						if !errors.As(res.err, &ae) || ae.StatusCode != want.apiStatus {
 							t.Errorf("want an *APIError %d in the chain: %v", want.apiStatus, res.err)
 						}
 					}
 					if want.requestErr {
-						re, ok := errors.AsType[*hlrlookup.RequestError](res.err)
+						var re *hlrlookup.RequestError
 						switch {
-						case !ok:
+						case !errors.As(res.err, &re):
 							t.Errorf("want a *RequestError in the chain: %v", res.err)
 						case want.notSent && (re.Sent || re.Attempts != f.policy.MaxRetries+1):
 							t.Errorf("RequestError Sent %v after %d attempts; want not sent, %d attempts", re.Sent, re.Attempts, f.policy.MaxRetries+1)
