@@ -788,60 +788,6 @@ func TestGetBatch(t *testing.T) {
 	}
 }
 
-// btBadIDs are refused by every method that takes an ID.
-var btBadIDs = []struct {
-	id   BatchID
-	rule string
-}{
-	{"", "must not be empty"},
-	{"a/b", `contains '/' at byte 1`},
-	{"..", `must not be "." or ".."`},
-	{".", `must not be "." or ".."`},
-	{"a?b", `'?'`},
-	{"a#b", `'#'`},
-	{"a b", `' '`},
-	{"a%2Fb", `'%'`},
-	{"a\x00b", `'\x00'`},
-	{"42\n", `'\n'`},
-	{"é", "at byte 0"},
-	{BatchID(strings.Repeat("9", 10_000)), "longer than 128 bytes"},
-}
-
-func TestBadIDsRefusedBeforeIO(t *testing.T) {
-	t.Parallel()
-	future := time.Now().Add(time.Hour)
-	ops := []struct {
-		op   string
-		call func(context.Context, *Client, BatchID) error
-	}{
-		{"get batch", func(ctx context.Context, c *Client, id BatchID) error { _, err := c.GetBatch(ctx, id); return err }},
-		{"start batch", func(ctx context.Context, c *Client, id BatchID) error { return c.StartBatch(ctx, id) }},
-		{"pause batch", func(ctx context.Context, c *Client, id BatchID) error { return c.PauseBatch(ctx, id) }},
-		{"schedule batch", func(ctx context.Context, c *Client, id BatchID) error { return c.ScheduleBatch(ctx, id, future) }},
-		{"delete batch", func(ctx context.Context, c *Client, id BatchID) error { return c.DeleteBatch(ctx, id) }},
-		{"wait for batch", func(ctx context.Context, c *Client, id BatchID) error {
-			_, err := c.WaitForBatch(ctx, id, nil)
-			return err
-		}},
-	}
-	for _, op := range ops {
-		for _, bad := range btBadIDs {
-			t.Run(fmt.Sprintf("%s/%.12q", op.op, bad.id), func(t *testing.T) {
-				t.Parallel()
-				c, mt := btClient(t)
-				err := op.call(t.Context(), c, bad.id)
-				btWantInput(t, err, mt, op.op, "batch ID", bad.rule)
-				if len(err.Error()) > 300 {
-					t.Errorf("message of %d bytes; the value should be shortened", len(err.Error()))
-				}
-				if strings.ContainsAny(err.Error(), "\x00\n") {
-					t.Errorf("message %q carries a raw control character", err)
-				}
-			})
-		}
-	}
-}
-
 func TestGetBatchErrors(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
