@@ -152,12 +152,12 @@ func hosRefused(t *testing.T, srv *hlrlookuptest.Server, err error, mention stri
 	}
 }
 
-// TestBadIDsRefusedBeforeIO: every operation that takes a batch ID refuses
+// TestHostileIDsRefusedWithoutIO: every operation that takes a batch ID refuses
 // a bad one before any I/O (no request, no file read or written), with an
 // *InputError matching ErrInvalidInput that names the operation, the batch
 // ID and the rule, in at most 300 bytes, with no raw control character, and
 // never the secret.
-func TestBadIDsRefusedBeforeIO(t *testing.T) {
+func TestHostileIDsRefusedWithoutIO(t *testing.T) {
 	t.Parallel()
 	srv := hlrlookuptest.NewServer(hlrlookuptest.WithAccount("hostile-key", secSecret))
 	t.Cleanup(srv.Close)
