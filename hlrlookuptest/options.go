@@ -79,19 +79,9 @@ func WithAccount(apiKey, secret string) ServerOption {
 // With no socket, every wait is on channels and timers, so a test of code
 // that polls and retries runs inside a testing/synctest bubble, where the
 // clock jumps ahead whenever every goroutine waits: WaitForBatch's default
-// five-second polls and a Retry-After of a minute take microseconds.
-// Create, use and close the Server inside the bubble:
-//
-//	synctest.Test(t, func(t *testing.T) {
-//		srv := hlrlookuptest.NewServer(hlrlookuptest.WithoutNetwork(),
-//			hlrlookuptest.WithProcessing(hlrlookuptest.Rate(1)))
-//		defer srv.Close()
-//		client := srv.Client()
-//		// ... create, upload, start, then:
-//		b, err := client.WaitForBatch(t.Context(), id, nil) // minutes of polling, at once
-//	})
-//
-// Connections is always 0 for such a server.
+// five-second polls and a Retry-After of a minute take microseconds (see the
+// package documentation). Create, use and close the Server inside the
+// bubble. Connections is always 0 for such a server.
 func WithoutNetwork() ServerOption {
 	return func(c *config) { c.noNetwork = true }
 }
