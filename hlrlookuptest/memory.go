@@ -38,8 +38,9 @@ type memTransport struct {
 	s *Server
 
 	mu       sync.Mutex
+	closed   bool
 	inflight map[*memExchange]struct{}
-	wg       sync.WaitGroup
+	wg       sync.WaitGroup // the handlers running
 }
 
 // memExchange is one request and its answer.
@@ -80,18 +81,17 @@ func (t *memTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		closeBody()
 		return nil, err
 	}
-	select {
-	case <-t.s.closing:
-		// As a closed listener would: the connection is refused.
-		closeBody()
-		return nil, &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
-	default:
-	}
-
 	hctx, cancel := context.WithCancel(ctx)
 	pr, pw := io.Pipe()
 	x := &memExchange{req: req, cancel: cancel, pr: pr, pw: pw, ready: make(chan struct{})}
 	t.mu.Lock()
+	if t.closed {
+		t.mu.Unlock()
+		cancel()
+		closeBody()
+		// As a closed listener would: the connection is refused.
+		return nil, &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
+	}
 	if t.inflight == nil {
 		t.inflight = make(map[*memExchange]struct{})
 	}
@@ -123,6 +123,7 @@ func (t *memTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 // closeAll ends every exchange in flight and waits for their handlers.
 func (t *memTransport) closeAll() {
 	t.mu.Lock()
+	t.closed = true
 	for x := range t.inflight {
 		x.cancel()
 		x.pw.CloseWithError(errServerClosed)

@@ -250,3 +250,35 @@ func TestWithoutNetworkInsideSynctest(t *testing.T) {
 		res.Body.Close()
 	})
 }
+
+// TestWithoutNetworkCloseEndsRequestsInFlight: Close releases a stalled
+// request and a body nobody reads, and waits for their handlers.
+func TestWithoutNetworkCloseEndsRequestsInFlight(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		srv := NewServer(WithoutNetwork())
+		c := &tc{t: t, srv: srv, hc: &http.Client{Transport: srv.Transport()}, key: APIKey, secret: Secret}
+		id := c.create("")
+		c.upload(id, strings.Repeat("+447700900123\n", 200)) // results over 2 KiB: streamed
+		c.put(id, `{"status":"PROCESSING"}`)
+		res, err := c.hc.Get(c.url("/batches/" + id + "/results"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		srv.InjectFault(Fault{Kind: FaultStall})
+		stalled := make(chan error)
+		go func() {
+			_, err := c.try("GET", "/batches/"+id, "", "")
+			stalled <- err
+		}()
+		synctest.Wait()
+		srv.Close()
+		if err := <-stalled; err == nil {
+			t.Error("the stalled request succeeded after Close")
+		}
+		if _, err := io.ReadAll(res.Body); err == nil {
+			t.Error("the unread body was read to its end after Close")
+		}
+	})
+}
