@@ -101,14 +101,9 @@ func (t *memTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 
 	go t.serve(hctx, x)
 	go func() { // the context ends a body still being read, as net/http's does
-		select {
-		case <-hctx.Done():
-			if ctx.Err() != nil {
-				pw.CloseWithError(ctx.Err())
-			}
-		case <-t.s.closing:
-			cancel()
-			pw.CloseWithError(errServerClosed)
+		<-hctx.Done() // the request's context, or the handler, ended
+		if err := ctx.Err(); err != nil {
+			pw.CloseWithError(err)
 		}
 	}()
 
