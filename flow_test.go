@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"slices"
 	"strconv"
@@ -23,41 +22,9 @@ import (
 
 // Flow tests: several SDK calls in a row against the fake service of package
 // hlrlookuptest. Flows that wait (WaitForBatch, a scheduled start) run inside
-// a synctest bubble with an in-memory transport to the fake (inMemoryClient),
-// so that no test sleeps; the others talk to the fake over loopback.
-
-// handlerTransport is an http.RoundTripper that serves every request with
-// a handler, in memory: no sockets, so it works inside a synctest bubble.
-type handlerTransport struct{ h http.Handler }
-
-func (ht handlerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	sreq := req.Clone(req.Context())
-	sreq.RequestURI = req.URL.RequestURI()
-	if sreq.Body == nil {
-		sreq.Body = http.NoBody
-	}
-	rec := httptest.NewRecorder()
-	ht.h.ServeHTTP(rec, sreq)
-	if req.Body != nil {
-		req.Body.Close()
-	}
-	res := rec.Result()
-	res.Request = req
-	return res, nil
-}
-
-// inMemoryClient returns a client of srv's default account whose requests
-// are served in memory by srv's handler; build it inside the bubble.
-func inMemoryClient(t *testing.T, srv *hlrlookuptest.Server) *hlrlookup.Client {
-	t.Helper()
-	c, err := hlrlookup.NewClient(hlrlookuptest.APIKey, hlrlookuptest.Secret,
-		hlrlookup.WithBaseURL(srv.URL),
-		hlrlookup.WithHTTPClient(&http.Client{Transport: handlerTransport{srv}}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
+// a synctest bubble on a fake made there WithoutNetwork, whose client calls
+// its handler in memory, so that no test sleeps; the others talk to the fake
+// over loopback.
 
 // newFake starts a fake service that is closed when the test ends.
 func newFake(t *testing.T, opts ...hlrlookuptest.ServerOption) *hlrlookuptest.Server {
@@ -174,10 +141,10 @@ func TestFlowLifecycle(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			srv := newFake(t, hlrlookuptest.WithJSONEnvelope(tt.envelope), hlrlookuptest.WithProcessing(hlrlookuptest.PerPoll(5)))
 			synctest.Test(t, func(t *testing.T) {
+				srv := newFake(t, hlrlookuptest.WithoutNetwork(), hlrlookuptest.WithJSONEnvelope(tt.envelope), hlrlookuptest.WithProcessing(hlrlookuptest.PerPoll(5)))
 				ctx := t.Context()
-				c := inMemoryClient(t, srv)
+				c := srv.Client()
 				b, err := c.CreateBatch(ctx, hlrlookup.NewBatch{Filename: "flow.csv", Arguments: args})
 				if err != nil {
 					t.Fatal(err)
@@ -325,12 +292,12 @@ func TestFlowColumnBUpload(t *testing.T) {
 
 func TestFlowScheduledStart(t *testing.T) {
 	t.Parallel()
-	srv := newFake(t, hlrlookuptest.WithProcessing(hlrlookuptest.PerPoll(4)))
 	synctest.Test(t, func(t *testing.T) {
+		srv := newFake(t, hlrlookuptest.WithoutNetwork(), hlrlookuptest.WithProcessing(hlrlookuptest.PerPoll(4)))
 		// Inside the bubble time.Now is the synctest clock, for the SDK and
 		// for the fake's default clock alike: sleeping moves both.
 		ctx := t.Context()
-		c := inMemoryClient(t, srv)
+		c := srv.Client()
 		id := mustBatch(t, c, hlrlookup.NewBatch{}, "+447700900123", "+447700900456", "+447700900789", "+12025550143", "+4915123456789", "+33612345678")
 		start := time.Now().Add(time.Hour).Truncate(time.Second)
 		if err := c.ScheduleBatch(ctx, id, start); err != nil {
@@ -367,10 +334,10 @@ func TestFlowScheduledStart(t *testing.T) {
 
 func TestFlowPauseResume(t *testing.T) {
 	t.Parallel()
-	srv := newFake(t, hlrlookuptest.WithProcessing(hlrlookuptest.PerPoll(2)))
 	synctest.Test(t, func(t *testing.T) {
+		srv := newFake(t, hlrlookuptest.WithoutNetwork(), hlrlookuptest.WithProcessing(hlrlookuptest.PerPoll(2)))
 		ctx := t.Context()
-		c := inMemoryClient(t, srv)
+		c := srv.Client()
 		id := mustBatch(t, c, hlrlookup.NewBatch{}, "+447700900123", "+447700900456", "+447700900789", "+12025550143", "+4915123456789", "+33612345678", "+393471234567")
 		get := func() *hlrlookup.Batch {
 			t.Helper()
@@ -418,10 +385,10 @@ func TestFlowPauseResume(t *testing.T) {
 func TestFlowWaitProgressMonotonic(t *testing.T) {
 	t.Parallel()
 	const n = 25
-	srv := newFake(t, hlrlookuptest.WithProcessing(hlrlookuptest.PerPoll(3)))
 	synctest.Test(t, func(t *testing.T) {
+		srv := newFake(t, hlrlookuptest.WithoutNetwork(), hlrlookuptest.WithProcessing(hlrlookuptest.PerPoll(3)))
 		ctx := t.Context()
-		c := inMemoryClient(t, srv)
+		c := srv.Client()
 		numbers := make([]string, n)
 		for i := range numbers {
 			numbers[i] = fmt.Sprintf("+4477009%05d", i)

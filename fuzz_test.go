@@ -23,7 +23,8 @@ func FuzzParseColumn(f *testing.F) {
 			if !errors.Is(err, hlrlookup.ErrInvalidInput) {
 				t.Fatalf("ParseColumn(%q): error %v does not match ErrInvalidInput", s, err)
 			}
-			if _, ok := errors.AsType[*hlrlookup.InputError](err); !ok {
+			var ie *hlrlookup.InputError
+			if !errors.As(err, &ie) {
 				t.Fatalf("ParseColumn(%q): error %T is not an *InputError", s, err)
 			}
 			if n := len(err.Error()); n > 400 {

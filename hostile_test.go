@@ -22,77 +22,94 @@ import (
 	"github.com/seed682fd871/hlrlookup/hlrlookuptest"
 )
 
-// hosIDs are batch IDs that could change a request's path or smuggle bytes.
-var hosIDs = map[string]hlrlookup.BatchID{
-	"slash":         "1/../../admin",
-	"dot-dot":       "..",
-	"dot":           ".",
-	"question":      "42?secret=x",
-	"hash":          "42#frag",
-	"space":         "42 43",
-	"NUL":           "42\x00",
-	"newline":       "42\r\nX-Evil: 1",
-	"DEL":           "42\x7f",
-	"percent":       "%2e%2e",
-	"backslash":     `42\..\x`,
-	"empty":         "",
-	"10 KB":         hlrlookup.BatchID(strings.Repeat("9", 10<<10)),
-	"unicode dot":   "\u2024\u2024",
-	"unicode slash": "42\u22151",
+// hosIDs are batch IDs that could change a request's path or smuggle bytes,
+// each with the rule its refusal names.
+var hosIDs = []struct {
+	name string
+	id   hlrlookup.BatchID
+	rule string
+}{
+	{"empty", "", "must not be empty"},
+	{"slash", "1/../../admin", `contains '/' at byte 1`},
+	{"slash inside", "a/b", `contains '/' at byte 1`},
+	{"dot-dot", "..", `must not be "." or ".."`},
+	{"dot", ".", `must not be "." or ".."`},
+	{"question", "42?secret=x", `'?'`},
+	{"question inside", "a?b", `'?'`},
+	{"hash", "42#frag", `'#'`},
+	{"hash inside", "a#b", `'#'`},
+	{"space", "42 43", `' '`},
+	{"space inside", "a b", `' '`},
+	{"NUL", "42\x00", `'\x00'`},
+	{"NUL inside", "a\x00b", `'\x00'`},
+	{"newline", "42\n", `'\n'`},
+	{"CR LF header", "42\r\nX-Evil: 1", `'\r'`},
+	{"DEL", "42\x7f", `'\x7f'`},
+	{"percent", "%2e%2e", `'%'`},
+	{"escaped slash", "a%2Fb", `'%'`},
+	{"backslash", `42\..\x`, `'\\'`},
+	{"accented letter", "é", "at byte 0"},
+	{"10 KB", hlrlookup.BatchID(strings.Repeat("9", 10<<10)), "longer than 128 bytes"},
+	{"unicode dot", "\u2024\u2024", "at byte 0"},
+	{"unicode slash", "42\u22151", "at byte 2"},
 }
 
-// hosIDOps call every operation that takes a batch ID.
-var hosIDOps = map[string]func(ctx context.Context, c *hlrlookup.Client, id hlrlookup.BatchID, dir string) error{
-	"GetBatch": func(ctx context.Context, c *hlrlookup.Client, id hlrlookup.BatchID, _ string) error {
+// hosIDOps call every operation that takes a batch ID; op is the name its
+// errors give it.
+var hosIDOps = []struct {
+	name, op string
+	call     func(ctx context.Context, c *hlrlookup.Client, id hlrlookup.BatchID, dir string) error
+}{
+	{"GetBatch", "get batch", func(ctx context.Context, c *hlrlookup.Client, id hlrlookup.BatchID, _ string) error {
 		_, err := c.GetBatch(ctx, id)
 		return err
-	},
-	"UploadFile": func(ctx context.Context, c *hlrlookup.Client, id hlrlookup.BatchID, dir string) error {
+	}},
+	{"UploadFile", "upload file", func(ctx context.Context, c *hlrlookup.Client, id hlrlookup.BatchID, dir string) error {
 		return c.UploadFile(ctx, id, filepath.Join(dir, "numbers.csv"), nil)
-	},
-	"Upload": func(ctx context.Context, c *hlrlookup.Client, id hlrlookup.BatchID, _ string) error {
+	}},
+	{"Upload", "upload", func(ctx context.Context, c *hlrlookup.Client, id hlrlookup.BatchID, _ string) error {
 		return c.Upload(ctx, id, strings.NewReader("447700900001\n"), 13, nil)
-	},
-	"UploadNumbers": func(ctx context.Context, c *hlrlookup.Client, id hlrlookup.BatchID, _ string) error {
+	}},
+	{"UploadNumbers", "upload numbers", func(ctx context.Context, c *hlrlookup.Client, id hlrlookup.BatchID, _ string) error {
 		return c.UploadNumbers(ctx, id, []string{"447700900001"})
-	},
-	"StartBatch": func(ctx context.Context, c *hlrlookup.Client, id hlrlookup.BatchID, _ string) error {
+	}},
+	{"StartBatch", "start batch", func(ctx context.Context, c *hlrlookup.Client, id hlrlookup.BatchID, _ string) error {
 		return c.StartBatch(ctx, id)
-	},
-	"PauseBatch": func(ctx context.Context, c *hlrlookup.Client, id hlrlookup.BatchID, _ string) error {
+	}},
+	{"PauseBatch", "pause batch", func(ctx context.Context, c *hlrlookup.Client, id hlrlookup.BatchID, _ string) error {
 		return c.PauseBatch(ctx, id)
-	},
-	"ScheduleBatch": func(ctx context.Context, c *hlrlookup.Client, id hlrlookup.BatchID, _ string) error {
+	}},
+	{"ScheduleBatch", "schedule batch", func(ctx context.Context, c *hlrlookup.Client, id hlrlookup.BatchID, _ string) error {
 		return c.ScheduleBatch(ctx, id, time.Now().Add(time.Hour))
-	},
-	"DeleteBatch": func(ctx context.Context, c *hlrlookup.Client, id hlrlookup.BatchID, _ string) error {
+	}},
+	{"DeleteBatch", "delete batch", func(ctx context.Context, c *hlrlookup.Client, id hlrlookup.BatchID, _ string) error {
 		return c.DeleteBatch(ctx, id)
-	},
-	"Download": func(ctx context.Context, c *hlrlookup.Client, id hlrlookup.BatchID, _ string) error {
+	}},
+	{"Download", "download results", func(ctx context.Context, c *hlrlookup.Client, id hlrlookup.BatchID, _ string) error {
 		rc, err := c.Download(ctx, id, hlrlookup.FormatCSV)
 		if rc != nil {
 			rc.Close()
 		}
 		return err
-	},
-	"DownloadTo": func(ctx context.Context, c *hlrlookup.Client, id hlrlookup.BatchID, _ string) error {
+	}},
+	{"DownloadTo", "download results", func(ctx context.Context, c *hlrlookup.Client, id hlrlookup.BatchID, _ string) error {
 		_, err := c.DownloadTo(ctx, id, hlrlookup.FormatJSON, io.Discard)
 		return err
-	},
-	"DownloadFile": func(ctx context.Context, c *hlrlookup.Client, id hlrlookup.BatchID, dir string) error {
+	}},
+	{"DownloadFile", "download results to file", func(ctx context.Context, c *hlrlookup.Client, id hlrlookup.BatchID, dir string) error {
 		_, err := c.DownloadFile(ctx, id, hlrlookup.FormatCSV, filepath.Join(dir, "out.csv"))
 		return err
-	},
-	"Results": func(ctx context.Context, c *hlrlookup.Client, id hlrlookup.BatchID, _ string) error {
+	}},
+	{"Results", "results", func(ctx context.Context, c *hlrlookup.Client, id hlrlookup.BatchID, _ string) error {
 		for _, err := range c.Results(ctx, id) {
 			return err
 		}
 		return errors.New("Results yielded nothing")
-	},
-	"WaitForBatch": func(ctx context.Context, c *hlrlookup.Client, id hlrlookup.BatchID, _ string) error {
+	}},
+	{"WaitForBatch", "wait for batch", func(ctx context.Context, c *hlrlookup.Client, id hlrlookup.BatchID, _ string) error {
 		_, err := c.WaitForBatch(ctx, id, nil)
 		return err
-	},
+	}},
 }
 
 // hosDir is a directory holding a valid numbers.csv.
@@ -116,7 +133,8 @@ func hosRefused(t *testing.T, srv *hlrlookuptest.Server, err error, mention stri
 	if !errors.Is(err, hlrlookup.ErrInvalidInput) {
 		t.Errorf("error does not match ErrInvalidInput: %v", err)
 	}
-	if _, ok := errors.AsType[*hlrlookup.InputError](err); !ok {
+	var ie *hlrlookup.InputError
+	if !errors.As(err, &ie) {
 		t.Errorf("no *InputError in %T: %v", err, err)
 	}
 	msg := err.Error()
@@ -134,17 +152,41 @@ func hosRefused(t *testing.T, srv *hlrlookuptest.Server, err error, mention stri
 	}
 }
 
+// TestHostileIDsRefusedWithoutIO: every operation that takes a batch ID refuses
+// a bad one before any I/O (no request, no file read or written), with an
+// *InputError matching ErrInvalidInput that names the operation, the batch
+// ID and the rule, in at most 300 bytes, with no raw control character, and
+// never the secret.
 func TestHostileIDsRefusedWithoutIO(t *testing.T) {
 	t.Parallel()
-	srv := newFake(t)
-	c := srv.Client()
-	for idName, id := range hosIDs {
-		for opName, op := range hosIDOps {
-			t.Run(idName+"/"+opName, func(t *testing.T) {
-				err := op(t.Context(), c, id, hosDir(t))
+	srv := hlrlookuptest.NewServer(hlrlookuptest.WithAccount("hostile-key", secSecret))
+	t.Cleanup(srv.Close)
+	c, err := hlrlookup.NewClient("hostile-key", secSecret, hlrlookup.WithBaseURL(srv.URL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := hosDir(t)
+	for _, op := range hosIDOps {
+		for _, bad := range hosIDs {
+			t.Run(op.name+"/"+bad.name, func(t *testing.T) {
+				err := op.call(t.Context(), c, bad.id, dir)
 				hosRefused(t, srv, err, "batch ID")
+				for _, want := range []string{"hlrlookup: " + op.op + ": ", bad.rule} {
+					if !strings.Contains(err.Error(), want) {
+						t.Errorf("error %q does not name %q", err, want)
+					}
+				}
+				if len(err.Error()) > 300 {
+					t.Errorf("message of %d bytes; the value should be shortened", len(err.Error()))
+				}
+				for _, s := range secRenderings(err) {
+					secFind(t, "error", s)
+				}
 			})
 		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("the directory holds %d entries, want only numbers.csv", len(entries))
 	}
 }
 

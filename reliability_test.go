@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"text/tabwriter"
 	"time"
 
@@ -23,9 +24,15 @@ import (
 )
 
 // The fault matrix: every operation against every fault a network or a
-// struggling service produces, on the real-socket fake. Each cell gets its
-// own fake and its own client, so faults never leak between cells. Waits are
-// kept tiny (testing/synctest cannot fake the clock of real sockets).
+// struggling service produces. Each cell gets its own fake and its own
+// client, so faults never leak between cells, and each looks for the API
+// secret in everything the cell produced (the secret hunt). The rows whose
+// waits the clock decides (Retry-After, deadlines) run inside a
+// testing/synctest bubble on the fake's in-memory transport, where a wait of
+// seconds takes none; one of their cells (relRealSocketCell) runs on a real
+// socket and waits out the real second. The other rows (dropped connections,
+// cut bodies, refused connections) run on the real-socket fake, with waits
+// kept tiny.
 
 // relNumbers are the numbers every batch of the matrix holds.
 var relNumbers = []string{"+447700900001", "+447700900002", "+447700900003"}
@@ -245,6 +252,7 @@ type relFault struct {
 	name        string
 	faults      []hlrlookuptest.Fault // Method and Path are filled in from the operation
 	refused     bool                  // the client talks to a closed port instead
+	clock       bool                  // waits on the clock: run in a synctest bubble, in memory
 	policy      hlrlookup.RetryPolicy
 	timeout     time.Duration // a deadline on the call's context
 	noKeepAlive bool
@@ -266,23 +274,23 @@ var relFaults = []relFault{
 			}
 			return relWant{ok: true, sent: 4} // uploads: resent after reading the batch
 		}},
-	{name: "429 Retry-After 1", policy: hlrlookup.RetryPolicy{MaxRetries: 3, MinWait: time.Millisecond, MaxWait: 3 * time.Second},
+	{name: "429 Retry-After 1", clock: true, policy: hlrlookup.RetryPolicy{MaxRetries: 3, MinWait: time.Millisecond, MaxWait: 3 * time.Second},
 		faults: []hlrlookuptest.Fault{{Kind: hlrlookuptest.FaultStatus, Status: 429, RetryAfter: "1"}},
 		want: func(op relOp) relWant {
 			return relWant{ok: true, sent: 2, batches: 1, minElapsed: 900 * time.Millisecond}
 		}},
-	{name: "429 Retry-After date", policy: hlrlookup.RetryPolicy{MaxRetries: 3, MinWait: time.Millisecond, MaxWait: 3 * time.Second},
+	{name: "429 Retry-After date", clock: true, policy: hlrlookup.RetryPolicy{MaxRetries: 3, MinWait: time.Millisecond, MaxWait: 3 * time.Second},
 		faults: []hlrlookuptest.Fault{{Kind: hlrlookuptest.FaultStatus, Status: 429, RetryAfter: "+2s"}},
 		want: func(op relOp) relWant {
 			// The date has whole seconds: the wait is between 1s and 2s.
 			return relWant{ok: true, sent: 2, batches: 1, minElapsed: 500 * time.Millisecond}
 		}},
-	{name: "429 Retry-After 3600, capped", policy: relTiny, maxElapsed: 2 * time.Second,
+	{name: "429 Retry-After 3600, capped", clock: true, policy: relTiny, maxElapsed: 2 * time.Second,
 		faults: []hlrlookuptest.Fault{{Kind: hlrlookuptest.FaultStatus, Status: 429, RetryAfter: "3600"}},
 		want: func(op relOp) relWant {
 			return relWant{ok: true, sent: 2, batches: 1}
 		}},
-	{name: "429 Retry-After 3600 > deadline", timeout: 5 * time.Second, maxElapsed: time.Second,
+	{name: "429 Retry-After 3600 > deadline", clock: true, timeout: 5 * time.Second, maxElapsed: time.Second,
 		policy: hlrlookup.RetryPolicy{MaxRetries: 3, MinWait: time.Millisecond, MaxWait: time.Hour},
 		faults: []hlrlookuptest.Fault{{Kind: hlrlookuptest.FaultStatus, Status: 429, RetryAfter: "3600"}},
 		want: func(op relOp) relWant {
@@ -327,7 +335,7 @@ var relFaults = []relFault{
 			}
 			return relWant{ok: true, sent: 2} // metadata reads are read again
 		}},
-	{name: "stall, deadline 300ms", policy: relTiny, timeout: 300 * time.Millisecond, maxElapsed: 2 * time.Second,
+	{name: "stall, deadline 300ms", clock: true, policy: relTiny, timeout: 300 * time.Millisecond, maxElapsed: 2 * time.Second,
 		faults: []hlrlookuptest.Fault{{Kind: hlrlookuptest.FaultStall}},
 		want: func(op relOp) relWant {
 			w := relWant{sent: 1, is: []error{context.DeadlineExceeded}}
@@ -337,6 +345,10 @@ var relFaults = []relFault{
 			return w
 		}},
 }
+
+// relRealSocketCell is the one cell of a clock row that runs on a real
+// socket, in real time: the Retry-After the bubble fakes, really waited out.
+var relRealSocketCell = [2]string{"429 Retry-After 1", "get"}
 
 // relEnv is what every cell of one run shares.
 type relEnv struct {
@@ -380,11 +392,22 @@ func relMatches(op relOp, id hlrlookup.BatchID, r hlrlookuptest.Request) bool {
 	return r.Method == op.method && strings.TrimSuffix(r.Path, "/") == strings.TrimSuffix(want, "/")
 }
 
+// relTransport is the option that routes a client to the fake: none for the
+// real-socket fake (the SDK's own transport dials it), its Transport for the
+// in-memory one.
+func relTransport(srv *hlrlookuptest.Server, inMemory bool) []hlrlookup.Option {
+	opts := []hlrlookup.Option{hlrlookup.WithBaseURL(srv.URL)}
+	if inMemory {
+		opts = append(opts, hlrlookup.WithHTTPClient(&http.Client{Transport: srv.Transport()}))
+	}
+	return opts
+}
+
 // relSetup brings a fresh fake to the state the operation needs.
-func relSetup(t *testing.T, srv *hlrlookuptest.Server, env relEnv, op relOp, cell *relCell) {
+func relSetup(t *testing.T, srv *hlrlookuptest.Server, inMemory bool, env relEnv, op relOp, cell *relCell) {
 	t.Helper()
 	ctx := t.Context()
-	c, err := hlrlookup.NewClient(env.apiKey, env.secret, hlrlookup.WithBaseURL(srv.URL))
+	c, err := hlrlookup.NewClient(env.apiKey, env.secret, relTransport(srv, inMemory)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -425,23 +448,28 @@ func relSetup(t *testing.T, srv *hlrlookuptest.Server, env relEnv, op relOp, cel
 	cell.reference = buf.Bytes()
 }
 
-// relRunCell runs one operation under one fault on its own fake.
-func relRunCell(t *testing.T, env relEnv, op relOp, f relFault) (relResult, *relCell, *hlrlookuptest.Server) {
+// relRunCell runs one operation under one fault on its own fake: in memory
+// when inMemory (inside a synctest bubble), else on a loopback socket.
+func relRunCell(t *testing.T, env relEnv, op relOp, f relFault, inMemory bool) (relResult, *relCell, *hlrlookuptest.Server) {
 	t.Helper()
 	// PerPoll processing keeps a started batch PROCESSING until it is read,
 	// so that start, pause and wait have something to do.
-	srv := hlrlookuptest.NewServer(hlrlookuptest.WithProcessing(hlrlookuptest.PerPoll(100)),
-		hlrlookuptest.WithAccount(env.apiKey, env.secret))
+	srvOpts := []hlrlookuptest.ServerOption{hlrlookuptest.WithProcessing(hlrlookuptest.PerPoll(100)),
+		hlrlookuptest.WithAccount(env.apiKey, env.secret)}
+	if inMemory {
+		srvOpts = append(srvOpts, hlrlookuptest.WithoutNetwork())
+	}
+	srv := hlrlookuptest.NewServer(srvOpts...)
 	t.Cleanup(srv.Close)
 	cell := &relCell{}
-	relSetup(t, srv, env, op, cell)
+	relSetup(t, srv, inMemory, env, op, cell)
 	srv.ResetRequests()
 
-	base := srv.URL
+	opts := relTransport(srv, inMemory)
 	if f.refused {
-		base = relRefusedURL(t)
+		opts = []hlrlookup.Option{hlrlookup.WithBaseURL(relRefusedURL(t))}
 	}
-	opts := []hlrlookup.Option{hlrlookup.WithBaseURL(base), hlrlookup.WithRetryPolicy(f.policy)}
+	opts = append(opts, hlrlookup.WithRetryPolicy(f.policy))
 	if env.logger != nil {
 		opts = append(opts, hlrlookup.WithLogger(env.logger))
 	}
@@ -502,19 +530,27 @@ func relDescribe(op relOp, res relResult, fileLeft bool) string {
 	case errors.Is(err, hlrlookup.ErrUnexpectedResponse):
 		s = "ErrUnexpectedResponse"
 	default:
-		if ae, ok := errors.AsType[*hlrlookup.APIError](err); ok {
+		var (
+			ae *hlrlookup.APIError
+			re *hlrlookup.RequestError
+		)
+		if errors.As(err, &ae) {
 			s = fmt.Sprintf("APIError %d", ae.StatusCode)
-		} else if re, ok := errors.AsType[*hlrlookup.RequestError](err); ok {
+		} else if errors.As(err, &re) {
 			s = fmt.Sprintf("RequestError (sent=%v)", re.Sent)
 		} else {
 			s = fmt.Sprintf("untyped %T", err)
 		}
 	}
 	if res.err != nil {
-		if ae, ok := errors.AsType[*hlrlookup.APIError](res.err); ok && !strings.HasPrefix(s, "APIError") {
+		var (
+			ae *hlrlookup.APIError
+			re *hlrlookup.RequestError
+		)
+		if errors.As(res.err, &ae) && !strings.HasPrefix(s, "APIError") {
 			s += fmt.Sprintf(" (%d)", ae.StatusCode)
 		}
-		if re, ok := errors.AsType[*hlrlookup.RequestError](res.err); ok && res.sent == 0 {
+		if errors.As(res.err, &re) && res.sent == 0 {
 			s += fmt.Sprintf(", %d attempts", re.Attempts)
 		} else {
 			s += fmt.Sprintf(", sent %d", res.sent)
@@ -540,8 +576,11 @@ func relDescribe(op relOp, res relResult, fileLeft bool) string {
 // relCheckTyped fails unless err is one of the SDK's typed errors.
 func relCheckTyped(t *testing.T, err error) {
 	t.Helper()
-	_, isAPI := errors.AsType[*hlrlookup.APIError](err)
-	_, isReq := errors.AsType[*hlrlookup.RequestError](err)
+	var (
+		ae *hlrlookup.APIError
+		re *hlrlookup.RequestError
+	)
+	isAPI, isReq := errors.As(err, &ae), errors.As(err, &re)
 	if !isAPI && !isReq && !errors.Is(err, hlrlookup.ErrOutcomeUnknown) && !errors.Is(err, hlrlookup.ErrUnexpectedResponse) {
 		t.Errorf("error %T is not classified: %v", err, err)
 	}
@@ -550,88 +589,40 @@ func relCheckTyped(t *testing.T, err error) {
 	}
 }
 
+// TestFaultMatrix runs every cell of the matrix and checks its outcome.
+// Every cell also hunts for the secret, with a debug logger: in the error
+// (and every error in its chain, in every format), the client's formatting
+// and the fake's log; and, once all cells ran, in the logs of all.
 func TestFaultMatrix(t *testing.T) {
 	t.Parallel()
-	env := relEnv{apiKey: "matrix-key", secret: "matrix-secret"}
+	logs := &secWriter{}
+	env := relEnv{apiKey: "leak-test-key", secret: secSecret,
+		logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
 	var (
 		mu       sync.Mutex
 		outcomes = map[[2]string]string{}
+		failures int
 	)
 	t.Run("cells", func(t *testing.T) {
 		for _, f := range relFaults {
 			for _, op := range relOps {
 				t.Run(f.name+"/"+op.name, func(t *testing.T) {
 					t.Parallel()
-					want := f.want(op)
-					res, cell, srv := relRunCell(t, env, op, f)
-					fileLeft := false
-					if op.name == "download to file" {
-						entries, _ := os.ReadDir(cell.dir)
-						for _, e := range entries {
-							switch {
-							case e.Name() == "numbers.csv":
-							case e.Name() == "results.csv" && res.err == nil:
-							default:
-								fileLeft = true
-								t.Errorf("left %s in the target directory after %v", e.Name(), res.err)
+					inMemory := f.clock && [2]string{f.name, op.name} != relRealSocketCell
+					cell := func(t *testing.T) {
+						relCheckCell(t, env, op, f, inMemory, func(outcome string, failed bool) {
+							mu.Lock()
+							defer mu.Unlock()
+							outcomes[[2]string{op.name, f.name}] = outcome
+							if failed {
+								failures++
 							}
-						}
+						})
 					}
-					mu.Lock()
-					outcomes[[2]string{op.name, f.name}] = relDescribe(op, res, fileLeft)
-					mu.Unlock()
-
-					if res.sent != want.sent {
-						t.Errorf("the fake got %d %s %s requests, want %d; log:\n%s", res.sent, op.method, op.pattern, want.sent, relLogString(res.log))
-					}
-					if want.minElapsed > 0 && res.elapsed < want.minElapsed {
-						t.Errorf("took %s; Retry-After asked for at least %s", res.elapsed, want.minElapsed)
-					}
-					if f.maxElapsed > 0 && res.elapsed > f.maxElapsed {
-						t.Errorf("took %s, want at most %s", res.elapsed, f.maxElapsed)
-					}
-					if op.kind == relCreate && res.batches != want.batches {
-						t.Errorf("%d batches on the fake, want %d (sent %d, applied %d)", res.batches, want.batches, res.sent, res.applied)
-					}
-					if want.ok {
-						if res.err != nil {
-							t.Fatalf("failed: %v; log:\n%s", res.err, relLogString(res.log))
-						}
-						op.check(t, srv, cell)
-						return
-					}
-					if res.err == nil {
-						t.Fatalf("succeeded; want an error; log:\n%s", relLogString(res.log))
-					}
-					relCheckTyped(t, res.err)
-					for _, s := range want.is {
-						if !errors.Is(res.err, s) {
-							t.Errorf("error does not match %v: %v", s, res.err)
-						}
-					}
-					for _, s := range want.not {
-						if errors.Is(res.err, s) {
-							t.Errorf("error matches %v: %v", s, res.err)
-						}
-					}
-					if want.apiStatus != 0 {
-						if ae, ok := errors.AsType[*hlrlookup.APIError](res.err); !ok || ae.StatusCode != want.apiStatus {
-							t.Errorf("want an *APIError %d in the chain: %v", want.apiStatus, res.err)
-						}
-					}
-					if want.requestErr {
-						re, ok := errors.AsType[*hlrlookup.RequestError](res.err)
-						switch {
-						case !ok:
-							t.Errorf("want a *RequestError in the chain: %v", res.err)
-						case want.notSent && (re.Sent || re.Attempts != f.policy.MaxRetries+1):
-							t.Errorf("RequestError Sent %v after %d attempts; want not sent, %d attempts", re.Sent, re.Attempts, f.policy.MaxRetries+1)
-						}
-					}
-					if op.kind == relUpload {
-						if st, ok := srv.Batch(string(cell.id)); ok && (st.Uploads != 0 || st.NumItems != 0) {
-							t.Errorf("the upload failed but the batch holds %d items", st.NumItems)
-						}
+					if inMemory {
+						synctest.Test(t, cell)
+					} else {
+						cell(t)
 					}
 				})
 			}
@@ -642,6 +633,94 @@ func TestFaultMatrix(t *testing.T) {
 	var b strings.Builder
 	relPrintMatrix(&b, outcomes)
 	t.Log("fault matrix (operation x fault -> outcome; sent = requests of that operation the fake received):\n" + b.String())
+
+	all := logs.String()
+	secFind(t, "logs", all)
+	// The hunt must be able to fail: the logs were written, at debug level,
+	// and the failures were many.
+	if !strings.Contains(all, "level=DEBUG") || !strings.Contains(all, "will retry") || !strings.Contains(all, "leak") {
+		t.Errorf("the debug logs are missing:\n%.500s", all)
+	}
+	if failures < 40 {
+		t.Errorf("only %d failing cells; the matrix did not run", failures)
+	}
+}
+
+// relCheckCell runs one cell and checks its outcome, then hunts for the
+// secret in all it produced; report receives the outcome for the printed
+// matrix and whether the operation failed.
+func relCheckCell(t *testing.T, env relEnv, op relOp, f relFault, inMemory bool, report func(outcome string, failed bool)) {
+	want := f.want(op)
+	res, cell, srv := relRunCell(t, env, op, f, inMemory)
+	relHuntSecret(t, env, res)
+	fileLeft := false
+	if op.name == "download to file" {
+		entries, _ := os.ReadDir(cell.dir)
+		for _, e := range entries {
+			switch {
+			case e.Name() == "numbers.csv":
+			case e.Name() == "results.csv" && res.err == nil:
+			default:
+				fileLeft = true
+				t.Errorf("left %s in the target directory after %v", e.Name(), res.err)
+			}
+		}
+	}
+	report(relDescribe(op, res, fileLeft), res.err != nil)
+
+	if res.sent != want.sent {
+		t.Errorf("the fake got %d %s %s requests, want %d; log:\n%s", res.sent, op.method, op.pattern, want.sent, relLogString(res.log))
+	}
+	if want.minElapsed > 0 && res.elapsed < want.minElapsed {
+		t.Errorf("took %s; Retry-After asked for at least %s", res.elapsed, want.minElapsed)
+	}
+	if f.maxElapsed > 0 && res.elapsed > f.maxElapsed {
+		t.Errorf("took %s, want at most %s", res.elapsed, f.maxElapsed)
+	}
+	if op.kind == relCreate && res.batches != want.batches {
+		t.Errorf("%d batches on the fake, want %d (sent %d, applied %d)", res.batches, want.batches, res.sent, res.applied)
+	}
+	if want.ok {
+		if res.err != nil {
+			t.Fatalf("failed: %v; log:\n%s", res.err, relLogString(res.log))
+		}
+		op.check(t, srv, cell)
+		return
+	}
+	if res.err == nil {
+		t.Fatalf("succeeded; want an error; log:\n%s", relLogString(res.log))
+	}
+	relCheckTyped(t, res.err)
+	for _, s := range want.is {
+		if !errors.Is(res.err, s) {
+			t.Errorf("error does not match %v: %v", s, res.err)
+		}
+	}
+	for _, s := range want.not {
+		if errors.Is(res.err, s) {
+			t.Errorf("error matches %v: %v", s, res.err)
+		}
+	}
+	if want.apiStatus != 0 {
+		var ae *hlrlookup.APIError
+		if !errors.As(res.err, &ae) || ae.StatusCode != want.apiStatus {
+			t.Errorf("want an *APIError %d in the chain: %v", want.apiStatus, res.err)
+		}
+	}
+	if want.requestErr {
+		var re *hlrlookup.RequestError
+		switch {
+		case !errors.As(res.err, &re):
+			t.Errorf("want a *RequestError in the chain: %v", res.err)
+		case want.notSent && (re.Sent || re.Attempts != f.policy.MaxRetries+1):
+			t.Errorf("RequestError Sent %v after %d attempts; want not sent, %d attempts", re.Sent, re.Attempts, f.policy.MaxRetries+1)
+		}
+	}
+	if op.kind == relUpload {
+		if st, ok := srv.Batch(string(cell.id)); ok && (st.Uploads != 0 || st.NumItems != 0) {
+			t.Errorf("the upload failed but the batch holds %d items", st.NumItems)
+		}
+	}
 }
 
 // relPrintMatrix writes the outcomes as an aligned table, one row per

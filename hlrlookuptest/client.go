@@ -1,13 +1,23 @@
 package hlrlookuptest
 
-import "github.com/seed682fd871/hlrlookup"
+import (
+	"net/http"
+
+	"github.com/seed682fd871/hlrlookup"
+)
 
 // Client returns an SDK client for the default account (APIKey, Secret),
-// already pointed at the fake with hlrlookup.WithBaseURL(s.URL); opts are
-// applied after that and may override it. It panics if NewClient fails,
-// with a message that never holds the secret.
+// already pointed at the fake with hlrlookup.WithBaseURL(s.URL) (and, for a
+// server made WithoutNetwork, hlrlookup.WithHTTPClient with the server's
+// Transport); opts are applied after that and may override it. An
+// *http.Client of your own for a server WithoutNetwork needs s.Transport().
+// It panics if NewClient fails, with a message that never holds the secret.
 func (s *Server) Client(opts ...hlrlookup.Option) *hlrlookup.Client {
-	c, err := hlrlookup.NewClient(APIKey, Secret, append([]hlrlookup.Option{hlrlookup.WithBaseURL(s.URL)}, opts...)...)
+	base := []hlrlookup.Option{hlrlookup.WithBaseURL(s.URL)}
+	if s.mem != nil {
+		base = append(base, hlrlookup.WithHTTPClient(&http.Client{Transport: s.mem}))
+	}
+	c, err := hlrlookup.NewClient(APIKey, Secret, append(base, opts...)...)
 	if err != nil {
 		panic("hlrlookuptest: Server.Client: hlrlookup.NewClient failed: " + err.Error())
 	}

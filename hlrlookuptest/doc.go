@@ -13,6 +13,26 @@
 //	defer srv.Close()
 //	client := srv.Client()
 //
+// # Without a network, inside synctest
+//
+// NewServer(WithoutNetwork()) opens no socket: its Client (and Transport, for
+// an *http.Client of your own) calls the handler in memory and answers as the
+// networked server does: statuses, headers, a Content-Length where net/http
+// would send one, streamed bodies, and every fault; a FaultStall ends when
+// the request's context does. Created inside a testing/synctest bubble, such
+// a server lets a test of code that polls and retries (WaitForBatch's
+// five-second polls, a Retry-After of a minute, a deadline) run on the
+// bubble's clock, in microseconds:
+//
+//	synctest.Test(t, func(t *testing.T) {
+//		srv := hlrlookuptest.NewServer(hlrlookuptest.WithoutNetwork(),
+//			hlrlookuptest.WithProcessing(hlrlookuptest.Rate(1)))
+//		defer srv.Close()
+//		client := srv.Client()
+//		// ... create, upload and start a batch, then:
+//		b, err := client.WaitForBatch(t.Context(), id, nil)
+//	})
+//
 // # Routes
 //
 // Every request needs the query parameters apikey and secret of an account

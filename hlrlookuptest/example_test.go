@@ -1,6 +1,7 @@
 package hlrlookuptest_test
 
 import (
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/seed682fd871/hlrlookup"
 	"github.com/seed682fd871/hlrlookup/hlrlookuptest"
 )
 
@@ -65,4 +67,43 @@ func Example() {
 	// +447700900123 MOBILE LIVE EE Limited (T-Mobile) 1 2026-06-01T09:00:00Z
 	// 12345 BAD_FORMAT NOT_APPLICABLE  0 2026-06-01T09:00:00Z
 	// POST /batches/1001/source?apikey=test-key&secret=REDACTED -> 200
+}
+
+// ExampleWithoutNetwork runs the SDK against a fake that opens no socket:
+// the Client calls the server's handler in memory. Inside a testing/synctest
+// bubble (see WithoutNetwork) the same code waits out polls and Retry-After
+// on the bubble's clock, in microseconds.
+func ExampleWithoutNetwork() {
+	srv := hlrlookuptest.NewServer(hlrlookuptest.WithoutNetwork())
+	defer srv.Close()
+	client := srv.Client()
+	ctx := context.Background()
+
+	b, err := client.CreateBatch(ctx, hlrlookup.NewBatch{Filename: "in-memory.csv"})
+	if err != nil {
+		panic(err)
+	}
+	if err := client.UploadNumbers(ctx, b.ID, []string{"+447700900123", "+447700900124"}); err != nil {
+		panic(err)
+	}
+	if err := client.StartBatch(ctx, b.ID); err != nil {
+		panic(err)
+	}
+	done, err := client.WaitForBatch(ctx, b.ID, nil) // Instant processing: the first poll finds it complete
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(done.ID, done.Status, done.NumComplete, "of", done.NumItems)
+	for r, err := range client.Results(ctx, b.ID) {
+		if err != nil {
+			panic(err)
+		}
+		fmt.Println(r.TelephoneNumber, r.LiveStatus)
+	}
+	fmt.Println(srv.URL, "connections:", srv.Connections())
+	// Output:
+	// 1001 COMPLETE 2 of 2
+	// +447700900123 LIVE
+	// +447700900124 LIVE
+	// https://hlrlookuptest.invalid connections: 0
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -180,20 +181,26 @@ func TestFaultStall(t *testing.T) {
 	if b := c.get(id); b.Status != StatusNew {
 		t.Errorf("status %s", b.Status)
 	}
-	// Close releases a stalled request.
+	// Close releases a stalled request. The fake's handler is served by a
+	// wrapper that says when the request has arrived, so that the test waits
+	// on a channel, not the clock.
 	s2 := NewServer()
 	s2.InjectFault(Fault{Kind: FaultStall})
+	arrived := make(chan struct{})
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		close(arrived)
+		s2.ServeHTTP(w, r)
+	}))
+	defer front.Close()
 	errc := make(chan error, 1)
 	go func() {
-		res, err := http.Get(s2.URL + "/batches/?apikey=" + APIKey)
+		res, err := front.Client().Get(front.URL + "/batches/?apikey=" + APIKey)
 		if err == nil {
 			res.Body.Close()
 		}
 		errc <- err
 	}()
-	for len(s2.Requests()) == 0 {
-		time.Sleep(time.Millisecond)
-	}
+	<-arrived
 	s2.Close()
 	if err := <-errc; err == nil {
 		t.Error("stalled request got a response after Close")

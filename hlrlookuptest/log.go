@@ -117,7 +117,8 @@ func (s *Server) ResetRequests() {
 }
 
 // Connections returns the number of TCP connections the server has accepted
-// so far, for connection-reuse tests.
+// so far, for connection-reuse tests; always 0 for a server made
+// WithoutNetwork.
 func (s *Server) Connections() int {
 	return int(s.conns.Load())
 }

@@ -40,6 +40,7 @@ type config struct {
 	numericIDs bool
 	maxBytes   int64
 	maxNumbers int
+	noNetwork  bool
 }
 
 func defaultConfig() config {
@@ -64,6 +65,25 @@ func WithAccount(apiKey, secret string) ServerOption {
 			key: apiKey, secret: secret, ownerName: fmt.Sprint(len(c.accounts) + 1),
 		})
 	}
+}
+
+// WithoutNetwork makes a Server that opens no socket: its Client and
+// Transport call the server's handler in memory, on a goroutine per request,
+// and its URL (https://hlrlookuptest.invalid) names no real host. The answers
+// are those the networked server gives: the same statuses, headers (a
+// Content-Length when net/http's server would send one, chunked otherwise),
+// streamed bodies and faults (a hang-up fails the request, a cut body ends in
+// io.ErrUnexpectedEOF, a FaultStall lasts until the request's context ends).
+// A request after Close fails as a refused connection does.
+//
+// With no socket, every wait is on channels and timers, so a test of code
+// that polls and retries runs inside a testing/synctest bubble, where the
+// clock jumps ahead whenever every goroutine waits: WaitForBatch's default
+// five-second polls and a Retry-After of a minute take microseconds (see the
+// package documentation). Create, use and close the Server inside the
+// bubble. Connections is always 0 for such a server.
+func WithoutNetwork() ServerOption {
+	return func(c *config) { c.noNetwork = true }
 }
 
 // WithProcessing sets how a started batch advances. The default is Instant().

@@ -13,13 +13,16 @@ import (
 )
 
 // Server is an in-memory fake of the batches service, listening on a
-// loopback httptest server. It is safe for concurrent use.
+// loopback httptest server, or on no socket at all (WithoutNetwork). It is
+// safe for concurrent use.
 type Server struct {
 	// URL is the base URL of the fake, e.g. "http://127.0.0.1:41234",
-	// to be given to the SDK as its base URL.
+	// to be given to the SDK as its base URL; "https://hlrlookuptest.invalid"
+	// for a server made WithoutNetwork, reachable only through its Transport.
 	URL string
 
-	ts        *httptest.Server
+	ts        *httptest.Server // nil WithoutNetwork
+	mem       *memTransport    // non-nil WithoutNetwork
 	cfg       config
 	conns     atomic.Int64
 	closing   chan struct{}
@@ -33,8 +36,9 @@ type Server struct {
 	log     []*Request
 }
 
-// NewServer starts a fake batches service on a loopback address. Close it
-// when done, typically with t.Cleanup(s.Close).
+// NewServer starts a fake batches service on a loopback address, or in
+// memory with WithoutNetwork. Close it when done, typically with
+// t.Cleanup(s.Close).
 func NewServer(opts ...ServerOption) *Server {
 	s := &Server{
 		cfg:     defaultConfig(),
@@ -44,6 +48,11 @@ func NewServer(opts ...ServerOption) *Server {
 	}
 	for _, o := range opts {
 		o(&s.cfg)
+	}
+	if s.cfg.noNetwork {
+		s.mem = &memTransport{s: s}
+		s.URL = "https://" + memoryHost
+		return s
 	}
 	s.ts = httptest.NewUnstartedServer(s)
 	s.ts.Config.ConnState = func(_ net.Conn, st http.ConnState) {
@@ -57,10 +66,26 @@ func NewServer(opts ...ServerOption) *Server {
 }
 
 // Close shuts the server down, first releasing any stalled request, and
-// waits for outstanding requests. It may be called more than once.
+// waits for outstanding requests. It may be called more than once. A server
+// made WithoutNetwork also ends the answers still being read.
 func (s *Server) Close() {
 	s.closeOnce.Do(func() { close(s.closing) })
+	if s.mem != nil {
+		s.mem.closeAll()
+		return
+	}
 	s.ts.Close()
+}
+
+// Transport returns an http.RoundTripper that reaches the server: for a
+// server made WithoutNetwork the in-memory one its Client uses, otherwise
+// the transport of the httptest server (closed with the server). Give it to
+// an *http.Client of your own, e.g. with hlrlookup.WithHTTPClient.
+func (s *Server) Transport() http.RoundTripper {
+	if s.mem != nil {
+		return s.mem
+	}
+	return s.ts.Client().Transport
 }
 
 // route is a normalised request path.
