@@ -2,9 +2,10 @@ package hlrlookup_test
 
 // Benchmarks of the SDK's bulk paths (upload, download, typed results) side
 // by side with the plain net/http / encoding baselines, against a local
-// server in the same process. Each benchmark has a "sdk" and a "baseline"
-// sub-benchmark measured in the same run; `go run ./internal/benchcheck`
-// runs them all and prints the ratios (see BENCHMARKS.md).
+// server in the same process. Each benchmark has a "side=sdk" and a
+// "side=baseline" sub-benchmark measured in the same run, so that benchstat
+// shows them side by side (-col /side) and `go run ./internal/benchcheck`
+// judges the targets (see BENCHMARKS.md).
 //
 // Sizes: full size by default (1,000,000 numbers / result rows, and 10x that
 // file for the upload); -short or HLRLOOKUP_BENCH_SMALL=1 selects small
@@ -483,13 +484,13 @@ func BenchmarkUploadFile(b *testing.B) {
 		var once sync.Once
 		var size int64
 		gen := func(b *testing.B) { once.Do(func() { size = writeBenchNumbers(b, path, n) }) }
-		b.Run(fmt.Sprintf("numbers=%d/sdk", n), func(b *testing.B) {
+		b.Run(fmt.Sprintf("numbers=%d/side=sdk", n), func(b *testing.B) {
 			gen(b)
 			benchRun(b, size, func() error {
 				return c.UploadFile(context.Background(), "1001", path, nil)
 			})
 		})
-		b.Run(fmt.Sprintf("numbers=%d/baseline", n), func(b *testing.B) {
+		b.Run(fmt.Sprintf("numbers=%d/side=baseline", n), func(b *testing.B) {
 			gen(b)
 			benchRun(b, size, func() error {
 				f, err := os.Open(path)
@@ -518,7 +519,7 @@ func BenchmarkUploadFile(b *testing.B) {
 		// Not in the table: the baseline with the file hidden behind a
 		// plain io.Reader, so that net/http cannot use sendfile and copies
 		// in user space, as it must for the SDK's body.
-		b.Run(fmt.Sprintf("numbers=%d/baseline-no-sendfile", n), func(b *testing.B) {
+		b.Run(fmt.Sprintf("numbers=%d/side=baseline-no-sendfile", n), func(b *testing.B) {
 			gen(b)
 			benchRun(b, size, func() error {
 				f, err := os.Open(path)
@@ -580,23 +581,23 @@ func BenchmarkDownload(b *testing.B) {
 			return err
 		}
 		prefix := fmt.Sprintf("rows=%d", rows)
-		b.Run(prefix+"/to/sdk", func(b *testing.B) {
+		b.Run(prefix+"/to/side=sdk", func(b *testing.B) {
 			_, size = fx.get(b, srv, dir, id, "csv", rows)
 			benchRun(b, size, func() error {
 				return check(c.DownloadTo(context.Background(), hlrlookup.BatchID(id), hlrlookup.FormatCSV, io.Discard))
 			})
 		})
-		b.Run(prefix+"/to/baseline", func(b *testing.B) {
+		b.Run(prefix+"/to/side=baseline", func(b *testing.B) {
 			_, size = fx.get(b, srv, dir, id, "csv", rows)
 			benchRun(b, size, func() error { return check(get(io.Discard)) })
 		})
-		b.Run(prefix+"/file/sdk", func(b *testing.B) {
+		b.Run(prefix+"/file/side=sdk", func(b *testing.B) {
 			_, size = fx.get(b, srv, dir, id, "csv", rows)
 			benchRun(b, size, func() error {
 				return check(c.DownloadFile(context.Background(), hlrlookup.BatchID(id), hlrlookup.FormatCSV, out))
 			})
 		})
-		b.Run(prefix+"/file/baseline", func(b *testing.B) {
+		b.Run(prefix+"/file/side=baseline", func(b *testing.B) {
 			_, size = fx.get(b, srv, dir, id, "csv", rows)
 			benchRun(b, size, func() error {
 				f, err := os.Create(out)
@@ -627,7 +628,7 @@ func BenchmarkResultsCSV(b *testing.B) {
 	for _, rows := range benchSizes(100_000, 1_000_000, 1_000, 10_000) {
 		id := "c" + strconv.Itoa(rows)
 		var fx benchFixture
-		b.Run(fmt.Sprintf("rows=%d/sdk", rows), func(b *testing.B) {
+		b.Run(fmt.Sprintf("rows=%d/side=sdk", rows), func(b *testing.B) {
 			_, size := fx.get(b, srv, dir, id, "csv", rows)
 			benchRun(b, size, func() error {
 				n, live := 0, 0
@@ -644,7 +645,7 @@ func BenchmarkResultsCSV(b *testing.B) {
 			})
 			reportRows(b, rows)
 		})
-		b.Run(fmt.Sprintf("rows=%d/baseline", rows), func(b *testing.B) {
+		b.Run(fmt.Sprintf("rows=%d/side=baseline", rows), func(b *testing.B) {
 			_, size := fx.get(b, srv, dir, id, "csv", rows)
 			benchRun(b, size, func() error {
 				resp, err := hc.Get(srv.URL + "/batches/" + id + "/results")
@@ -707,7 +708,7 @@ func BenchmarkResultsJSON(b *testing.B) {
 	for _, rows := range benchSizes(100_000, 1_000_000, 1_000, 10_000) {
 		id := "j" + strconv.Itoa(rows)
 		var fx benchFixture
-		b.Run(fmt.Sprintf("rows=%d/sdk", rows), func(b *testing.B) {
+		b.Run(fmt.Sprintf("rows=%d/side=sdk", rows), func(b *testing.B) {
 			_, size := fx.get(b, srv, dir, id, "json", rows)
 			benchRun(b, size, func() error {
 				body, err := c.Download(context.Background(), hlrlookup.BatchID(id), hlrlookup.FormatJSON)
@@ -729,7 +730,7 @@ func BenchmarkResultsJSON(b *testing.B) {
 			})
 			reportRows(b, rows)
 		})
-		b.Run(fmt.Sprintf("rows=%d/baseline", rows), func(b *testing.B) {
+		b.Run(fmt.Sprintf("rows=%d/side=baseline", rows), func(b *testing.B) {
 			_, size := fx.get(b, srv, dir, id, "json", rows)
 			benchRun(b, size, func() error {
 				resp, err := hc.Get(srv.URL + "/batches/" + id + "/results?format=json")
@@ -774,13 +775,13 @@ func BenchmarkUploadNumbers(b *testing.B) {
 		size += len(numbers[i]) + 1
 	}
 	name := fmt.Sprintf("numbers=%d", len(numbers))
-	b.Run(name+"/sdk", func(b *testing.B) {
+	b.Run(name+"/side=sdk", func(b *testing.B) {
 		benchRun(b, int64(size), func() error {
 			return c.UploadNumbers(context.Background(), "1001", numbers)
 		})
 		reportRows(b, len(numbers))
 	})
-	b.Run(name+"/baseline", func(b *testing.B) {
+	b.Run(name+"/side=baseline", func(b *testing.B) {
 		benchRun(b, int64(size), func() error {
 			var sb strings.Builder
 			sb.Grow(size)
