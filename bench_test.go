@@ -2,9 +2,10 @@ package hlrlookup_test
 
 // Benchmarks of the SDK's bulk paths (upload, download, typed results) side
 // by side with the plain net/http / encoding baselines, against a local
-// server in the same process. Each benchmark has a "sdk" and a "baseline"
-// sub-benchmark measured in the same run; `go run ./internal/benchcheck`
-// runs them all and prints the ratios (see BENCHMARKS.md).
+// server in the same process. Each benchmark has a "side=sdk" and a
+// "side=baseline" sub-benchmark measured in the same run, so that benchstat
+// shows them side by side (-col /side) and `go run ./internal/benchcheck`
+// judges the targets (see BENCHMARKS.md).
 //
 // Sizes: full size by default (1,000,000 numbers / result rows, and 10x that
 // file for the upload); -short or HLRLOOKUP_BENCH_SMALL=1 selects small
@@ -24,6 +25,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"runtime/metrics"
 	"strconv"
@@ -33,6 +35,7 @@ import (
 	"time"
 
 	"github.com/seed682fd871/hlrlookup"
+	"github.com/seed682fd871/hlrlookup/hlrlookuptest"
 )
 
 // benchSmall reports whether the small inputs are selected.
@@ -169,25 +172,8 @@ var benchNets = []benchNet{
 }
 
 // benchHeader is the CSV header of a results download: the uploaded file's
-// one column, then the 34 result fields in the fake service's order.
-var benchHeader = []string{
-	"column_1", "error", "uuid",
-	"request_parameters.telephone_number", "request_parameters.cache_days_private",
-	"request_parameters.cache_days_global", "request_parameters.save_to_cache",
-	"request_parameters.input_format", "request_parameters.output_format",
-	"request_parameters.get_ported_date", "request_parameters.get_landline_status",
-	"request_parameters.usa_status",
-	"credits_spent", "detected_telephone_number", "formatted_telephone_number", "live_status",
-	"original_network",
-	"original_network_details.name", "original_network_details.mccmnc",
-	"original_network_details.country_name", "original_network_details.country_iso3",
-	"original_network_details.area", "original_network_details.country_prefix",
-	"current_network",
-	"current_network_details.name", "current_network_details.mccmnc",
-	"current_network_details.country_name", "current_network_details.country_iso3",
-	"current_network_details.area", "current_network_details.country_prefix",
-	"is_ported", "timestamp", "telephone_number_type", "sms_email", "mms_email",
-}
+// one column, then the fake service's result columns.
+var benchHeader = append([]string{"column_1"}, hlrlookuptest.ResultColumns()...)
 
 type benchNetDetails struct {
 	Name          string `json:"name"`
@@ -285,20 +271,59 @@ func makeBenchRecord(i int) *benchRecord {
 	return r
 }
 
-func (r *benchRecord) csvFields(out []string) []string {
-	p := &r.RequestParameters
-	net := func(d *benchNetDetails) []string {
-		return []string{d.Name, d.MCCMNC, d.CountryName, d.CountryISO3, d.Area, d.CountryPrefix}
+// benchColumnFields gives, for each of the fake service's result columns,
+// the index path of the benchRecord field that holds it, found by the JSON
+// names ("a.b" is field b of the field a), so that the CSV rows follow the
+// one column list (hlrlookuptest.ResultColumns) and a column the benchmark
+// does not generate fails the benchmark instead of shifting the row.
+func benchColumnFields() ([][]int, error) {
+	var paths [][]int
+	for _, col := range hlrlookuptest.ResultColumns() {
+		var path []int
+		t := reflect.TypeFor[benchRecord]()
+		for name := range strings.SplitSeq(col, ".") {
+			f, ok := benchJSONField(t, name)
+			if !ok {
+				return nil, fmt.Errorf("result column %q: benchRecord has no such field", col)
+			}
+			path, t = append(path, f.Index...), f.Type
+		}
+		paths = append(paths, path)
 	}
-	out = append(out[:0], p.TelephoneNumber, r.Error, r.UUID,
-		p.TelephoneNumber, strconv.Itoa(p.CacheDaysPrivate), strconv.Itoa(p.CacheDaysGlobal),
-		p.SaveToCache, p.InputFormat, p.OutputFormat, p.GetPortedDate, p.GetLandlineStatus, p.USAStatus,
-		strconv.FormatFloat(r.CreditsSpent, 'f', -1, 64),
-		r.DetectedTelephoneNumber, r.FormattedTelephoneNumber, r.LiveStatus, r.OriginalNetwork)
-	out = append(out, net(&r.OriginalNetworkDetails)...)
-	out = append(out, r.CurrentNetwork)
-	out = append(out, net(&r.CurrentNetworkDetails)...)
-	return append(out, r.IsPorted, r.Timestamp, r.TelephoneNumberType, r.SMSEmail, r.MMSEmail)
+	return paths, nil
+}
+
+// benchJSONField is the field of struct type t named name in JSON.
+func benchJSONField(t reflect.Type, name string) (reflect.StructField, bool) {
+	if t.Kind() != reflect.Struct {
+		return reflect.StructField{}, false
+	}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if tag, _, _ := strings.Cut(f.Tag.Get("json"), ","); tag == name {
+			return f, true
+		}
+	}
+	return reflect.StructField{}, false
+}
+
+// csvFields appends r's CSV row to out[:0]: the uploaded number, then the
+// fields at paths (from benchColumnFields).
+func (r *benchRecord) csvFields(out []string, paths [][]int) []string {
+	out = append(out[:0], r.RequestParameters.TelephoneNumber)
+	v := reflect.ValueOf(r).Elem()
+	for _, path := range paths {
+		f := v.FieldByIndex(path)
+		switch f.Kind() {
+		case reflect.Int:
+			out = append(out, strconv.FormatInt(f.Int(), 10))
+		case reflect.Float64:
+			out = append(out, strconv.FormatFloat(f.Float(), 'f', -1, 64))
+		default:
+			out = append(out, f.String())
+		}
+	}
+	return out
 }
 
 // writeBenchResults writes rows results as a CSV download (format "csv") or
@@ -313,11 +338,15 @@ func writeBenchResults(b *testing.B, path, format string, rows int) int64 {
 	w := bufio.NewWriterSize(f, 1<<20)
 	switch format {
 	case "csv":
+		paths, perr := benchColumnFields()
+		if perr != nil {
+			b.Fatal(perr)
+		}
 		cw := csv.NewWriter(w)
 		_ = cw.Write(benchHeader)
 		var fields []string
 		for i := range rows {
-			fields = makeBenchRecord(i).csvFields(fields)
+			fields = makeBenchRecord(i).csvFields(fields, paths)
 			_ = cw.Write(fields)
 		}
 		cw.Flush()
@@ -455,13 +484,13 @@ func BenchmarkUploadFile(b *testing.B) {
 		var once sync.Once
 		var size int64
 		gen := func(b *testing.B) { once.Do(func() { size = writeBenchNumbers(b, path, n) }) }
-		b.Run(fmt.Sprintf("numbers=%d/sdk", n), func(b *testing.B) {
+		b.Run(fmt.Sprintf("numbers=%d/side=sdk", n), func(b *testing.B) {
 			gen(b)
 			benchRun(b, size, func() error {
 				return c.UploadFile(context.Background(), "1001", path, nil)
 			})
 		})
-		b.Run(fmt.Sprintf("numbers=%d/baseline", n), func(b *testing.B) {
+		b.Run(fmt.Sprintf("numbers=%d/side=baseline", n), func(b *testing.B) {
 			gen(b)
 			benchRun(b, size, func() error {
 				f, err := os.Open(path)
@@ -490,7 +519,7 @@ func BenchmarkUploadFile(b *testing.B) {
 		// Not in the table: the baseline with the file hidden behind a
 		// plain io.Reader, so that net/http cannot use sendfile and copies
 		// in user space, as it must for the SDK's body.
-		b.Run(fmt.Sprintf("numbers=%d/baseline-no-sendfile", n), func(b *testing.B) {
+		b.Run(fmt.Sprintf("numbers=%d/side=baseline-no-sendfile", n), func(b *testing.B) {
 			gen(b)
 			benchRun(b, size, func() error {
 				f, err := os.Open(path)
@@ -552,23 +581,23 @@ func BenchmarkDownload(b *testing.B) {
 			return err
 		}
 		prefix := fmt.Sprintf("rows=%d", rows)
-		b.Run(prefix+"/to/sdk", func(b *testing.B) {
+		b.Run(prefix+"/to/side=sdk", func(b *testing.B) {
 			_, size = fx.get(b, srv, dir, id, "csv", rows)
 			benchRun(b, size, func() error {
 				return check(c.DownloadTo(context.Background(), hlrlookup.BatchID(id), hlrlookup.FormatCSV, io.Discard))
 			})
 		})
-		b.Run(prefix+"/to/baseline", func(b *testing.B) {
+		b.Run(prefix+"/to/side=baseline", func(b *testing.B) {
 			_, size = fx.get(b, srv, dir, id, "csv", rows)
 			benchRun(b, size, func() error { return check(get(io.Discard)) })
 		})
-		b.Run(prefix+"/file/sdk", func(b *testing.B) {
+		b.Run(prefix+"/file/side=sdk", func(b *testing.B) {
 			_, size = fx.get(b, srv, dir, id, "csv", rows)
 			benchRun(b, size, func() error {
 				return check(c.DownloadFile(context.Background(), hlrlookup.BatchID(id), hlrlookup.FormatCSV, out))
 			})
 		})
-		b.Run(prefix+"/file/baseline", func(b *testing.B) {
+		b.Run(prefix+"/file/side=baseline", func(b *testing.B) {
 			_, size = fx.get(b, srv, dir, id, "csv", rows)
 			benchRun(b, size, func() error {
 				f, err := os.Create(out)
@@ -599,7 +628,7 @@ func BenchmarkResultsCSV(b *testing.B) {
 	for _, rows := range benchSizes(100_000, 1_000_000, 1_000, 10_000) {
 		id := "c" + strconv.Itoa(rows)
 		var fx benchFixture
-		b.Run(fmt.Sprintf("rows=%d/sdk", rows), func(b *testing.B) {
+		b.Run(fmt.Sprintf("rows=%d/side=sdk", rows), func(b *testing.B) {
 			_, size := fx.get(b, srv, dir, id, "csv", rows)
 			benchRun(b, size, func() error {
 				n, live := 0, 0
@@ -616,7 +645,7 @@ func BenchmarkResultsCSV(b *testing.B) {
 			})
 			reportRows(b, rows)
 		})
-		b.Run(fmt.Sprintf("rows=%d/baseline", rows), func(b *testing.B) {
+		b.Run(fmt.Sprintf("rows=%d/side=baseline", rows), func(b *testing.B) {
 			_, size := fx.get(b, srv, dir, id, "csv", rows)
 			benchRun(b, size, func() error {
 				resp, err := hc.Get(srv.URL + "/batches/" + id + "/results")
@@ -679,7 +708,7 @@ func BenchmarkResultsJSON(b *testing.B) {
 	for _, rows := range benchSizes(100_000, 1_000_000, 1_000, 10_000) {
 		id := "j" + strconv.Itoa(rows)
 		var fx benchFixture
-		b.Run(fmt.Sprintf("rows=%d/sdk", rows), func(b *testing.B) {
+		b.Run(fmt.Sprintf("rows=%d/side=sdk", rows), func(b *testing.B) {
 			_, size := fx.get(b, srv, dir, id, "json", rows)
 			benchRun(b, size, func() error {
 				body, err := c.Download(context.Background(), hlrlookup.BatchID(id), hlrlookup.FormatJSON)
@@ -701,7 +730,7 @@ func BenchmarkResultsJSON(b *testing.B) {
 			})
 			reportRows(b, rows)
 		})
-		b.Run(fmt.Sprintf("rows=%d/baseline", rows), func(b *testing.B) {
+		b.Run(fmt.Sprintf("rows=%d/side=baseline", rows), func(b *testing.B) {
 			_, size := fx.get(b, srv, dir, id, "json", rows)
 			benchRun(b, size, func() error {
 				resp, err := hc.Get(srv.URL + "/batches/" + id + "/results?format=json")
@@ -746,13 +775,13 @@ func BenchmarkUploadNumbers(b *testing.B) {
 		size += len(numbers[i]) + 1
 	}
 	name := fmt.Sprintf("numbers=%d", len(numbers))
-	b.Run(name+"/sdk", func(b *testing.B) {
+	b.Run(name+"/side=sdk", func(b *testing.B) {
 		benchRun(b, int64(size), func() error {
 			return c.UploadNumbers(context.Background(), "1001", numbers)
 		})
 		reportRows(b, len(numbers))
 	})
-	b.Run(name+"/baseline", func(b *testing.B) {
+	b.Run(name+"/side=baseline", func(b *testing.B) {
 		benchRun(b, int64(size), func() error {
 			var sb strings.Builder
 			sb.Grow(size)

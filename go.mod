@@ -1,6 +1,6 @@
 module github.com/seed682fd871/hlrlookup
 
-go 1.26.0
+go 1.25.0
 
 require (
 	github.com/google/go-querystring v1.2.0

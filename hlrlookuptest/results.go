@@ -57,27 +57,6 @@ type resultRecord struct {
 	MMSEmail                 string            `json:"mms_email"`
 }
 
-// csvResultColumns are the result columns of the CSV download, after the
-// uploaded file's own columns.
-var csvResultColumns = []string{
-	"error", "uuid",
-	"request_parameters.telephone_number", "request_parameters.cache_days_private",
-	"request_parameters.cache_days_global", "request_parameters.save_to_cache",
-	"request_parameters.input_format", "request_parameters.output_format",
-	"request_parameters.get_ported_date", "request_parameters.get_landline_status",
-	"request_parameters.usa_status",
-	"credits_spent", "detected_telephone_number", "formatted_telephone_number", "live_status",
-	"original_network",
-	"original_network_details.name", "original_network_details.mccmnc",
-	"original_network_details.country_name", "original_network_details.country_iso3",
-	"original_network_details.area", "original_network_details.country_prefix",
-	"current_network",
-	"current_network_details.name", "current_network_details.mccmnc",
-	"current_network_details.country_name", "current_network_details.country_iso3",
-	"current_network_details.area", "current_network_details.country_prefix",
-	"is_ported", "timestamp", "telephone_number_type", "sms_email", "mms_email",
-}
-
 // csvFields flattens r in the order of csvResultColumns.
 func (r *resultRecord) csvFields() []string {
 	p := r.RequestParameters

@@ -29,10 +29,9 @@ var versionCommand = &command{
 		if _, err := inv.parse(args, 0, 0); err != nil {
 			return err
 		}
-		if inv.json {
-			return printJSON(a.stdout, map[string]string{"sdk_version": hlrlookup.Version})
-		}
-		fmt.Fprintf(a.stdout, "hlrbatch, built on the hlrlookup Go SDK %s\n", hlrlookup.Version)
-		return nil
+		return inv.output(map[string]string{"sdk_version": hlrlookup.Version}, func() error {
+			fmt.Fprintf(a.stdout, "hlrbatch, built on the hlrlookup Go SDK %s\n", hlrlookup.Version)
+			return nil
+		})
 	},
 }

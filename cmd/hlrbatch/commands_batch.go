@@ -17,64 +17,62 @@ var listCommand = &command{
 and --limit pick the page, --all reads every page.`,
 	example: `hlrbatch list
 hlrbatch list --all --json`,
-	run: cmdList,
+	run: apiCommand(0, 0, listSteps),
 }
 
-func cmdList(ctx context.Context, a *app, c *command, args []string) error {
-	inv := a.newInvocation(c)
-	inv.apiFlags()
+func listSteps(inv *invocation) apiSteps[batchList] {
 	offset := inv.fs.Int("offset", 0, "skip the first `N` batches")
 	limit := inv.fs.Int("limit", 0, "show at most `N` batches per page (default: the service's, 10)")
 	all := inv.fs.Bool("all", false, "read every page")
-	if _, err := inv.parse(args, 0, 0); err != nil {
-		return err
-	}
-	if *offset < 0 || *limit < 0 {
-		return usagef("--offset and --limit must not be negative")
-	}
-	client, err := inv.client()
-	if err != nil {
-		return err
-	}
-	opts := &hlrlookup.ListOptions{Offset: *offset, Limit: *limit}
-	var list batchList
-	if *all {
-		list.Offset = *offset
-		for b, err := range client.AllBatches(ctx, opts) {
-			if err != nil {
+	return apiSteps[batchList]{
+		check: func([]string) error {
+			if *offset < 0 || *limit < 0 {
+				return usagef("--offset and --limit must not be negative")
+			}
+			return nil
+		},
+		call: func(ctx context.Context, client *hlrlookup.Client, _ []string) (*batchList, error) {
+			opts := &hlrlookup.ListOptions{Offset: *offset, Limit: *limit}
+			var list batchList
+			if *all {
+				list.Offset = *offset
+				for b, err := range client.AllBatches(ctx, opts) {
+					if err != nil {
+						return nil, err
+					}
+					list.Batches = append(list.Batches, b)
+				}
+				list.Total = *offset + len(list.Batches)
+			} else {
+				page, err := client.ListBatches(ctx, opts)
+				if err != nil {
+					return nil, err
+				}
+				list = batchList{Total: page.Total, Offset: page.Offset, Limit: page.Limit, Batches: page.Batches}
+			}
+			if list.Batches == nil {
+				list.Batches = []*hlrlookup.Batch{}
+			}
+			return &list, nil
+		},
+		text: func(a *app, list *batchList) error {
+			if len(list.Batches) == 0 {
+				fmt.Fprintln(a.stderr, "no batches")
+				return nil
+			}
+			if err := printBatchList(a.stdout, list.Batches); err != nil {
 				return err
 			}
-			list.Batches = append(list.Batches, b)
-		}
-		list.Total = *offset + len(list.Batches)
-	} else {
-		page, err := client.ListBatches(ctx, opts)
-		if err != nil {
-			return err
-		}
-		list = batchList{Total: page.Total, Offset: page.Offset, Limit: page.Limit, Batches: page.Batches}
+			if next := list.Offset + len(list.Batches); !*all && next < list.Total {
+				more := fmt.Sprintf("--offset %d", next)
+				if *limit > 0 {
+					more += fmt.Sprintf(" --limit %d", *limit)
+				}
+				fmt.Fprintf(a.stderr, "showing %d-%d of %d; next page: hlrbatch list %s\n", list.Offset+1, next, list.Total, more)
+			}
+			return nil
+		},
 	}
-	if list.Batches == nil {
-		list.Batches = []*hlrlookup.Batch{}
-	}
-	if inv.json {
-		return printJSON(a.stdout, list)
-	}
-	if len(list.Batches) == 0 {
-		fmt.Fprintln(a.stderr, "no batches")
-		return nil
-	}
-	if err := printBatchList(a.stdout, list.Batches); err != nil {
-		return err
-	}
-	if next := list.Offset + len(list.Batches); !*all && next < list.Total {
-		more := fmt.Sprintf("--offset %d", next)
-		if *limit > 0 {
-			more += fmt.Sprintf(" --limit %d", *limit)
-		}
-		fmt.Fprintf(a.stderr, "showing %d-%d of %d; next page: hlrbatch list %s\n", list.Offset+1, next, list.Total, more)
-	}
-	return nil
 }
 
 var getCommand = &command{
@@ -84,28 +82,16 @@ var getCommand = &command{
 	help:    `Show a batch's status, progress and settings (GET /batches/{id}).`,
 	example: `hlrbatch get 1001
 hlrbatch get 1001 --json`,
-	run: cmdGet,
+	run: apiCommand(1, 1, getSteps),
 }
 
-func cmdGet(ctx context.Context, a *app, c *command, args []string) error {
-	inv := a.newInvocation(c)
-	inv.apiFlags()
-	pos, err := inv.parse(args, 1, 1)
-	if err != nil {
-		return err
+func getSteps(*invocation) apiSteps[hlrlookup.Batch] {
+	return apiSteps[hlrlookup.Batch]{
+		call: func(ctx context.Context, client *hlrlookup.Client, pos []string) (*hlrlookup.Batch, error) {
+			return client.GetBatch(ctx, hlrlookup.BatchID(pos[0]))
+		},
+		text: func(a *app, b *hlrlookup.Batch) error { return printBatch(a.stdout, b) },
 	}
-	client, err := inv.client()
-	if err != nil {
-		return err
-	}
-	b, err := client.GetBatch(ctx, hlrlookup.BatchID(pos[0]))
-	if err != nil {
-		return err
-	}
-	if inv.json {
-		return printJSON(a.stdout, b)
-	}
-	return printBatch(a.stdout, b)
 }
 
 var createCommand = &command{
@@ -114,69 +100,51 @@ var createCommand = &command{
 	help: `Create an empty batch (POST /batches/) and print its ID. Upload data to it
 next with 'hlrbatch upload', then start it. 'hlrbatch run' does all of it.`,
 	example: `hlrbatch create --filename march.csv --cache-days-private 7`,
-	run:     cmdCreate,
+	run:     apiCommand(0, 0, createSteps),
 }
 
-func cmdCreate(ctx context.Context, a *app, c *command, args []string) error {
-	inv := a.newInvocation(c)
-	inv.apiFlags()
+func createSteps(inv *invocation) apiSteps[hlrlookup.Batch] {
 	filename := inv.fs.String("filename", "", "the batch's `NAME` in your account")
 	typ := inv.fs.String("type", string(hlrlookup.BatchTypeHLRV2), "the batch `TYPE`: HLR_V2 or HLR_LOOKUP")
 	bargs := inv.batchArgs()
-	if _, err := inv.parse(args, 0, 0); err != nil {
-		return err
+	var arguments *hlrlookup.BatchArguments
+	return apiSteps[hlrlookup.Batch]{
+		check: func([]string) (err error) {
+			arguments, err = bargs.arguments()
+			return err
+		},
+		call: func(ctx context.Context, client *hlrlookup.Client, _ []string) (*hlrlookup.Batch, error) {
+			return client.CreateBatch(ctx, hlrlookup.NewBatch{Filename: *filename, Type: hlrlookup.BatchType(*typ), Arguments: arguments})
+		},
+		text: func(a *app, b *hlrlookup.Batch) error {
+			fmt.Fprintf(a.stdout, "Created batch %s\n", b.ID)
+			fmt.Fprintf(a.stderr, "Next: hlrbatch upload %s FILE\n", b.ID)
+			return nil
+		},
 	}
-	arguments, err := bargs.arguments()
-	if err != nil {
-		return err
-	}
-	client, err := inv.client()
-	if err != nil {
-		return err
-	}
-	b, err := client.CreateBatch(ctx, hlrlookup.NewBatch{Filename: *filename, Type: hlrlookup.BatchType(*typ), Arguments: arguments})
-	if err != nil {
-		return err
-	}
-	if inv.json {
-		return printJSON(a.stdout, b)
-	}
-	fmt.Fprintf(a.stdout, "Created batch %s\n", b.ID)
-	fmt.Fprintf(a.stderr, "Next: hlrbatch upload %s FILE\n", b.ID)
-	return nil
 }
 
 // stateCommand builds start, pause and resume: one PUT, then the batch.
 func stateCommand(name, summary, help, done, next string, call func(*hlrlookup.Client, context.Context, hlrlookup.BatchID) error) *command {
 	c := &command{name: name, args: "ID", summary: summary, help: help, example: "hlrbatch " + name + " 1001"}
-	c.run = func(ctx context.Context, a *app, c *command, args []string) error {
-		inv := a.newInvocation(c)
-		inv.apiFlags()
-		pos, err := inv.parse(args, 1, 1)
-		if err != nil {
-			return err
+	c.run = apiCommand(1, 1, func(*invocation) apiSteps[hlrlookup.Batch] {
+		return apiSteps[hlrlookup.Batch]{
+			call: func(ctx context.Context, client *hlrlookup.Client, pos []string) (*hlrlookup.Batch, error) {
+				id := hlrlookup.BatchID(pos[0])
+				if err := call(client, ctx, id); err != nil {
+					return nil, err
+				}
+				return client.GetBatch(ctx, id)
+			},
+			text: func(a *app, b *hlrlookup.Batch) error {
+				fmt.Fprintf(a.stdout, "%s batch %s: %s, %s done\n", done, b.ID, cell(string(b.Status)), doneString(b))
+				if next != "" {
+					fmt.Fprintf(a.stderr, next+"\n", b.ID)
+				}
+				return nil
+			},
 		}
-		client, err := inv.client()
-		if err != nil {
-			return err
-		}
-		id := hlrlookup.BatchID(pos[0])
-		if err := call(client, ctx, id); err != nil {
-			return err
-		}
-		b, err := client.GetBatch(ctx, id)
-		if err != nil {
-			return err
-		}
-		if inv.json {
-			return printJSON(a.stdout, b)
-		}
-		fmt.Fprintf(a.stdout, "%s batch %s: %s, %s done\n", done, b.ID, cell(string(b.Status)), doneString(b))
-		if next != "" {
-			fmt.Fprintf(a.stderr, next+"\n", b.ID)
-		}
-		return nil
-	}
+	})
 	return c
 }
 
@@ -203,39 +171,29 @@ TIME is RFC 3339 ("2026-07-01T09:00:00Z", "2026-07-01T09:00:00+02:00") or
 "in" and a duration ("in 2h", "in 90m", "in 1h30m"). It must be in the future.`,
 	example: `hlrbatch schedule 1001 "in 2h"
 hlrbatch schedule 1001 2026-07-01T09:00:00Z`,
-	run: cmdSchedule,
+	run: apiCommand(2, 3, scheduleSteps),
 }
 
-func cmdSchedule(ctx context.Context, a *app, c *command, args []string) error {
-	inv := a.newInvocation(c)
-	inv.apiFlags()
-	pos, err := inv.parse(args, 2, 3)
-	if err != nil {
-		return err
+func scheduleSteps(*invocation) apiSteps[hlrlookup.Batch] {
+	var start time.Time
+	return apiSteps[hlrlookup.Batch]{
+		check: func(pos []string) (err error) {
+			// Accept "in 2h" as one argument or as two ("in", "2h").
+			start, err = parseStartTime(strings.Join(pos[1:], " "), time.Now())
+			return err
+		},
+		call: func(ctx context.Context, client *hlrlookup.Client, pos []string) (*hlrlookup.Batch, error) {
+			id := hlrlookup.BatchID(pos[0])
+			if err := client.ScheduleBatch(ctx, id, start); err != nil {
+				return nil, err
+			}
+			return client.GetBatch(ctx, id)
+		},
+		text: func(a *app, b *hlrlookup.Batch) error {
+			fmt.Fprintf(a.stdout, "Scheduled batch %s to start at %s\n", b.ID, timeString(start))
+			return nil
+		},
 	}
-	// Accept "in 2h" as one argument or as two ("in", "2h").
-	when := strings.Join(pos[1:], " ")
-	start, err := parseStartTime(when, time.Now())
-	if err != nil {
-		return err
-	}
-	client, err := inv.client()
-	if err != nil {
-		return err
-	}
-	id := hlrlookup.BatchID(pos[0])
-	if err := client.ScheduleBatch(ctx, id, start); err != nil {
-		return err
-	}
-	b, err := client.GetBatch(ctx, id)
-	if err != nil {
-		return err
-	}
-	if inv.json {
-		return printJSON(a.stdout, b)
-	}
-	fmt.Fprintf(a.stdout, "Scheduled batch %s to start at %s\n", b.ID, timeString(start))
-	return nil
 }
 
 // parseStartTime reads RFC 3339 or "in DURATION" relative to now.
@@ -270,47 +228,51 @@ be recovered, so download the results first. On a terminal it asks first;
 elsewhere (scripts) --yes is required.`,
 	example: `hlrbatch delete 1001
 hlrbatch delete 1001 --yes`,
-	run: cmdDelete,
+	run: apiCommand(1, 1, deleteSteps),
 }
 
-func cmdDelete(ctx context.Context, a *app, c *command, args []string) error {
-	inv := a.newInvocation(c)
-	inv.apiFlags()
+// deleted is the JSON form of a deleted batch.
+type deleted struct {
+	Deleted bool              `json:"deleted"`
+	ID      hlrlookup.BatchID `json:"id"`
+}
+
+func deleteSteps(inv *invocation) apiSteps[deleted] {
+	a := inv.a
 	yes := inv.fs.Bool("yes", false, "do not ask for confirmation")
-	pos, err := inv.parse(args, 1, 1)
-	if err != nil {
-		return err
+	return apiSteps[deleted]{
+		check: func(pos []string) error {
+			if !*yes && !a.stdinTTY {
+				return usagef("standard input is not a terminal, so hlrbatch cannot ask: add --yes to delete batch %s", pos[0])
+			}
+			return nil
+		},
+		call: func(ctx context.Context, client *hlrlookup.Client, pos []string) (*deleted, error) {
+			id := hlrlookup.BatchID(pos[0])
+			if !*yes {
+				b, err := client.GetBatch(ctx, id)
+				if err != nil {
+					return nil, err
+				}
+				fmt.Fprintf(a.stderr, "Delete batch %s (%s, %s, %s done) and its results for good? [y/N] ",
+					b.ID, dash(b.Filename), b.Status, doneString(b))
+				answer, _ := bufio.NewReader(a.interruptible(ctx)).ReadString('\n')
+				if ctx.Err() != nil {
+					fmt.Fprintln(a.stderr)
+					return nil, &interruptedError{fmt.Sprintf("interrupted; batch %s was not deleted", id)}
+				}
+				if ans := strings.ToLower(strings.TrimSpace(answer)); ans != "y" && ans != "yes" {
+					return nil, fmt.Errorf("not deleted: batch %s is unchanged", id)
+				}
+			}
+			if err := client.DeleteBatch(ctx, id); err != nil {
+				return nil, err
+			}
+			return &deleted{Deleted: true, ID: id}, nil
+		},
+		text: func(a *app, d *deleted) error {
+			fmt.Fprintf(a.stdout, "Deleted batch %s\n", d.ID)
+			return nil
+		},
 	}
-	if !*yes && !a.stdinTTY {
-		return usagef("standard input is not a terminal, so hlrbatch cannot ask: add --yes to delete batch %s", pos[0])
-	}
-	client, err := inv.client()
-	if err != nil {
-		return err
-	}
-	id := hlrlookup.BatchID(pos[0])
-	if !*yes {
-		b, err := client.GetBatch(ctx, id)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(a.stderr, "Delete batch %s (%s, %s, %s done) and its results for good? [y/N] ",
-			b.ID, dash(b.Filename), b.Status, doneString(b))
-		answer, _ := bufio.NewReader(a.interruptible(ctx)).ReadString('\n')
-		if ctx.Err() != nil {
-			fmt.Fprintln(a.stderr)
-			return &interruptedError{fmt.Sprintf("interrupted; batch %s was not deleted", id)}
-		}
-		if ans := strings.ToLower(strings.TrimSpace(answer)); ans != "y" && ans != "yes" {
-			return fmt.Errorf("not deleted: batch %s is unchanged", id)
-		}
-	}
-	if err := client.DeleteBatch(ctx, id); err != nil {
-		return err
-	}
-	if inv.json {
-		return printJSON(a.stdout, map[string]any{"id": id, "deleted": true})
-	}
-	fmt.Fprintf(a.stdout, "Deleted batch %s\n", id)
-	return nil
 }

@@ -19,39 +19,34 @@ column of a CSV file holds the numbers.
 ` + stdinHelp,
 	example: `hlrbatch upload 1001 customers.csv --column B
 cut -d, -f2 customers.csv | hlrbatch upload 1001 -`,
-	run: cmdUpload,
+	run: apiCommand(2, 2, uploadSteps),
 }
 
-func cmdUpload(ctx context.Context, a *app, c *command, args []string) error {
-	inv := a.newInvocation(c)
-	inv.apiFlags()
+func uploadSteps(inv *invocation) apiSteps[hlrlookup.Batch] {
 	col := inv.fs.String("column", "A", "which column holds the numbers (`COL`): a letter (A, B, AA) or a zero-based number")
-	pos, err := inv.parse(args, 2, 2)
-	if err != nil {
-		return err
+	var (
+		column hlrlookup.Column
+		file   string
+	)
+	return apiSteps[hlrlookup.Batch]{
+		check: func(pos []string) (err error) {
+			file = pos[1]
+			column, err = parseColumn(*col)
+			return err
+		},
+		call: func(ctx context.Context, client *hlrlookup.Client, pos []string) (*hlrlookup.Batch, error) {
+			id := hlrlookup.BatchID(pos[0])
+			if err := inv.a.uploadInput(ctx, client, id, file, column); err != nil {
+				return nil, err
+			}
+			return client.GetBatch(ctx, id)
+		},
+		text: func(a *app, b *hlrlookup.Batch) error {
+			fmt.Fprintf(a.stdout, "Uploaded %s to batch %s: %d numbers\n", displayName(file), b.ID, b.NumItems)
+			fmt.Fprintf(a.stderr, "Start it with: hlrbatch start %s\n", b.ID)
+			return nil
+		},
 	}
-	column, err := parseColumn(*col)
-	if err != nil {
-		return err
-	}
-	client, err := inv.client()
-	if err != nil {
-		return err
-	}
-	id := hlrlookup.BatchID(pos[0])
-	if err := a.uploadInput(ctx, client, id, pos[1], column); err != nil {
-		return err
-	}
-	b, err := client.GetBatch(ctx, id)
-	if err != nil {
-		return err
-	}
-	if inv.json {
-		return printJSON(a.stdout, b)
-	}
-	fmt.Fprintf(a.stdout, "Uploaded %s to batch %s: %d numbers\n", displayName(pos[1]), b.ID, b.NumItems)
-	fmt.Fprintf(a.stderr, "Start it with: hlrbatch start %s\n", b.ID)
-	return nil
 }
 
 // displayName names an input file for messages.
@@ -95,52 +90,58 @@ file under that name); without it the results stream to standard output.
 With --json and no --out the results are printed as JSON.`,
 	example: `hlrbatch download 1001 --out results.csv
 hlrbatch download 1001 --format json > results.json`,
-	run: cmdDownload,
+	run: apiCommand(1, 1, downloadSteps),
 }
 
-func cmdDownload(ctx context.Context, a *app, c *command, args []string) error {
-	inv := a.newInvocation(c)
-	inv.apiFlags()
+// saved is the JSON form of results saved to a file.
+type saved struct {
+	BatchID hlrlookup.BatchID `json:"batch_id"`
+	Bytes   int64             `json:"bytes"`
+	File    string            `json:"file"`
+	Format  hlrlookup.Format  `json:"format"`
+}
+
+func downloadSteps(inv *invocation) apiSteps[saved] {
 	format := inv.fs.String("format", "csv", "the results `FORMAT`: csv or json")
 	out := inv.fs.String("out", "", "save to this `FILE` instead of standard output")
-	pos, err := inv.parse(args, 1, 1)
-	if err != nil {
-		return err
+	var f hlrlookup.Format
+	toStdout := false
+	return apiSteps[saved]{
+		check: func([]string) (err error) {
+			if f, err = parseFormat(*format); err != nil {
+				return err
+			}
+			toStdout = *out == "" || *out == "-"
+			if inv.json && toStdout {
+				if inv.set("format") && f != hlrlookup.FormatJSON {
+					return usagef("--json prints the results as JSON; it cannot be combined with --format %s unless --out is given", f)
+				}
+				f = hlrlookup.FormatJSON
+			}
+			return nil
+		},
+		call: func(ctx context.Context, client *hlrlookup.Client, pos []string) (*saved, error) {
+			b, err := completeBatch(ctx, client, hlrlookup.BatchID(pos[0]))
+			if err != nil {
+				return nil, err
+			}
+			if toStdout {
+				_, err := client.DownloadTo(ctx, b.ID, f, inv.a.resultsOut())
+				return nil, err // the results are the output
+			}
+			release := guard.hold(nil) // DownloadFile removes its temporary file when ctx ends
+			n, err := client.DownloadFile(ctx, b.ID, f, *out)
+			release()
+			if err != nil {
+				return nil, err
+			}
+			return &saved{BatchID: b.ID, Bytes: n, File: *out, Format: f}, nil
+		},
+		text: func(a *app, s *saved) error {
+			fmt.Fprintf(a.stdout, "Saved the results of batch %s to %s (%s, %s)\n", s.BatchID, s.File, s.Format, bytesSize(s.Bytes))
+			return nil
+		},
 	}
-	f, err := parseFormat(*format)
-	if err != nil {
-		return err
-	}
-	toStdout := *out == "" || *out == "-"
-	if inv.json && toStdout {
-		if inv.set("format") && f != hlrlookup.FormatJSON {
-			return usagef("--json prints the results as JSON; it cannot be combined with --format %s unless --out is given", f)
-		}
-		f = hlrlookup.FormatJSON
-	}
-	client, err := inv.client()
-	if err != nil {
-		return err
-	}
-	b, err := completeBatch(ctx, client, hlrlookup.BatchID(pos[0]))
-	if err != nil {
-		return err
-	}
-	if toStdout {
-		_, err := client.DownloadTo(ctx, b.ID, f, a.resultsOut())
-		return err
-	}
-	release := guard.hold(nil) // DownloadFile removes its temporary file when ctx ends
-	n, err := client.DownloadFile(ctx, b.ID, f, *out)
-	release()
-	if err != nil {
-		return err
-	}
-	if inv.json {
-		return printJSON(a.stdout, map[string]any{"batch_id": b.ID, "file": *out, "format": f, "bytes": n})
-	}
-	fmt.Fprintf(a.stdout, "Saved the results of batch %s to %s (%s, %s)\n", b.ID, *out, f, bytesSize(n))
-	return nil
 }
 
 var resultsCommand = &command{
@@ -194,8 +195,5 @@ func cmdResults(ctx context.Context, a *app, c *command, args []string) error {
 	default:
 		return usagef("give a batch ID or --file")
 	}
-	if inv.json {
-		return printJSON(a.stdout, s)
-	}
-	return printSummary(a.stdout, s)
+	return inv.output(s, func() error { return printSummary(a.stdout, s) })
 }

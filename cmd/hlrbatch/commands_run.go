@@ -198,34 +198,27 @@ elsewhere. Ctrl-C stops waiting only: the batch keeps running, and
 'hlrbatch wait ID' picks up again. A batch that fails exits with code 1.`,
 	example: `hlrbatch wait 1001
 hlrbatch wait 1001 --poll-interval 30s && hlrbatch download 1001 --out results.csv`,
-	run: cmdWait,
+	run: apiCommand(1, 1, waitSteps),
 }
 
-func cmdWait(ctx context.Context, a *app, c *command, args []string) error {
-	inv := a.newInvocation(c)
-	inv.apiFlags()
+func waitSteps(inv *invocation) apiSteps[hlrlookup.Batch] {
 	poll := inv.pollFlag(0)
-	pos, err := inv.parse(args, 1, 1)
-	if err != nil {
-		return err
+	return apiSteps[hlrlookup.Batch]{
+		check: func([]string) error {
+			if *poll < 0 {
+				return usagef("--poll-interval must be positive")
+			}
+			return nil
+		},
+		call: func(ctx context.Context, client *hlrlookup.Client, pos []string) (*hlrlookup.Batch, error) {
+			return inv.a.waitBatch(ctx, client, hlrlookup.BatchID(pos[0]), *poll)
+		},
+		text: func(a *app, b *hlrlookup.Batch) error {
+			fmt.Fprintf(a.stdout, "Batch %s is %s: %s done\n", b.ID, cell(string(b.Status)), doneString(b))
+			fmt.Fprintf(a.stderr, "Next: hlrbatch results %s, or hlrbatch download %s --out results.csv\n", b.ID, b.ID)
+			return nil
+		},
 	}
-	if *poll < 0 {
-		return usagef("--poll-interval must be positive")
-	}
-	client, err := inv.client()
-	if err != nil {
-		return err
-	}
-	b, err := a.waitBatch(ctx, client, hlrlookup.BatchID(pos[0]), *poll)
-	if err != nil {
-		return err
-	}
-	if inv.json {
-		return printJSON(a.stdout, b)
-	}
-	fmt.Fprintf(a.stdout, "Batch %s is %s: %s done\n", b.ID, cell(string(b.Status)), doneString(b))
-	fmt.Fprintf(a.stderr, "Next: hlrbatch results %s, or hlrbatch download %s --out results.csv\n", b.ID, b.ID)
-	return nil
 }
 
 // waitBatch waits for batch id to complete, showing progress on standard

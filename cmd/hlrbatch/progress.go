@@ -12,10 +12,16 @@ import (
 // barWidth is the width of a progress bar's track, in characters.
 const barWidth = 28
 
+// redrawEvery is the least time between two redraws of a bar: at most ten a
+// second, however often the count changes (an upload reports every chunk).
+const redrawEvery = 100 * time.Millisecond
+
 // progress shows how far a task has come on standard error. On a terminal it
 // redraws one line: a bar, done/total, percent, rate and ETA. Elsewhere (a
 // pipe, a log file) it either prints a plain line each time the count changes
-// (lines) or nothing, so logs stay readable. It is safe for concurrent use.
+// (lines) or nothing, so logs stay readable. The bar redraws at most once
+// per redrawEvery; the last count always shows (at once when it reaches the
+// total, else when the bar finishes). It is safe for concurrent use.
 type progress struct {
 	mu    sync.Mutex
 	w     io.Writer
@@ -30,6 +36,11 @@ type progress struct {
 	n0      int64     // count at the first update
 	last    int64     // count of the last plain line
 	drawn   bool      // a bar line is on the screen
+	drawnAt time.Time // when it was drawn
+
+	pending     bool // a count came too soon after the last redraw
+	pendingDone int64
+	pendingOf   int64
 }
 
 // newProgress returns a progress display labelled label.
@@ -46,9 +57,10 @@ func (p *progress) update(done, total int64) {
 		p.started, p.t0, p.n0 = true, now, done
 	}
 	switch {
+	case p.tty && p.drawn && done < total && now.Sub(p.drawnAt) < redrawEvery:
+		p.pending, p.pendingDone, p.pendingOf = true, done, total
 	case p.tty:
-		fmt.Fprintf(p.w, "\r%s\x1b[K", p.render(done, total, now))
-		p.drawn = true
+		p.draw(done, total, now)
 	case p.lines && done != p.last:
 		fmt.Fprintf(p.w, "%s: %s/%s (%s)\n", p.label, p.unit(done), p.unit(total), percent(done, total))
 		p.last = done
@@ -59,10 +71,19 @@ func (p *progress) update(done, total int64) {
 func (p *progress) finish() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.pending {
+		p.draw(p.pendingDone, p.pendingOf, p.now())
+	}
 	if p.drawn {
 		io.WriteString(p.w, "\n")
 		p.drawn = false
 	}
+}
+
+// draw redraws the bar's line at time now.
+func (p *progress) draw(done, total int64, now time.Time) {
+	fmt.Fprintf(p.w, "\r%s\x1b[K", p.render(done, total, now))
+	p.drawn, p.drawnAt, p.pending = true, now, false
 }
 
 // render draws one line of the bar at time now.

@@ -120,6 +120,8 @@ func TestProgressModes(t *testing.T) {
 		newProgress(&lines, false, true, "b", items),
 		newProgress(&quiet, false, false, "b", items),
 	} {
+		now := time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC)
+		p.now = func() time.Time { now = now.Add(time.Second); return now } // slower than the redraw limit
 		p.update(1, 4)
 		p.update(1, 4)
 		p.update(4, 4)
@@ -133,6 +135,42 @@ func TestProgressModes(t *testing.T) {
 	}
 	if quiet.Len() != 0 {
 		t.Errorf("quiet output %q", quiet.String())
+	}
+}
+
+// TestProgressRedrawRate feeds a bar a count every 10 ms of a fake clock: it
+// redraws ten times a second, shows the total at once, and a count held back
+// by the limit when it finishes.
+func TestProgressRedrawRate(t *testing.T) {
+	t.Parallel()
+	var out bytes.Buffer
+	now := time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC)
+	p := newProgress(&out, true, false, "b", items)
+	p.now = func() time.Time { return now }
+	for i := range 200 { // two seconds
+		p.update(int64(i), 1000)
+		now = now.Add(10 * time.Millisecond)
+	}
+	if got := strings.Count(out.String(), "\r"); got != 20 {
+		t.Errorf("%d redraws in 2 s of updates every 10 ms, want 20 (ten a second): %q", got, out.String())
+	}
+	p.update(1000, 1000) // 10 ms after the count of 199
+	if got := out.String(); strings.Count(got, "\r") != 21 || !strings.Contains(got[strings.LastIndex(got, "\r"):], " 1000/1000 100%") {
+		t.Errorf("the total was not drawn at once: %q", got[strings.LastIndex(got, "\r"):])
+	}
+
+	out.Reset()
+	p = newProgress(&out, true, false, "b", items)
+	p.now = func() time.Time { return now }
+	p.update(1, 4)
+	now = now.Add(time.Millisecond)
+	p.update(2, 4) // too soon: held back
+	if got := strings.Count(out.String(), "\r"); got != 1 {
+		t.Errorf("%d redraws 1 ms apart, want 1: %q", got, out.String())
+	}
+	p.finish()
+	if got := out.String(); strings.Count(got, "\r") != 2 || !strings.Contains(got, " 2/4  50%") || !strings.HasSuffix(got, "\n") {
+		t.Errorf("finish did not show the last count: %q", got)
 	}
 }
 

@@ -1,259 +1,179 @@
-// Command benchcheck runs the SDK's benchmarks (bench_test.go in the
-// repository root) and prints one table: each SDK sub-benchmark beside its
-// baseline from the same run, with the throughput ratio, allocations and
-// peak heap, followed by the targets of BENCHMARKS.md and whether they hold.
+// Command benchcheck judges the targets of BENCHMARKS.md on the output of the
+// SDK's benchmarks (bench_test.go): one line per target, MET or MISSED. The
+// figures themselves (medians over runs, their spread, every SDK
+// sub-benchmark beside its baseline, the peak heap) are benchstat's:
 //
-//	go run ./internal/benchcheck                 # full size (1,000,000 rows)
-//	go run ./internal/benchcheck -short          # small inputs, quick
-//	go run ./internal/benchcheck -count 3        # median of three runs
+//	go test -run '^$' -bench . -benchtime 1x -count 5 . > bench.txt
+//	go run golang.org/x/perf/cmd/benchstat@v0.0.0-20260512194132-3cf34090a3db -col '/side@(baseline sdk)' bench.txt
+//	go run ./internal/benchcheck bench.txt
 //
-// It makes no network request beyond the benchmarks' own loopback server.
+// What benchstat cannot do is hold a figure to a target: the SDK's throughput
+// at least a multiple of its baseline's, or its memory flat from the smaller
+// input to the larger one. benchcheck takes the median of each figure over
+// the runs, prints the verdicts and exits with status 1 if a target is missed.
 package main
 
 import (
 	"bufio"
-	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
-	"os/exec"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 )
 
-// result is one benchmark line: the metrics by unit ("ns/op", "MB/s",
-// "rows/s", "B/op", "allocs/op", "peak-heap-MB").
-type result struct {
-	name    string
-	metrics map[string][]float64
+// target is what BENCHMARKS.md asks of one benchmark: the SDK's speed at
+// least ratio times the baseline's, and its memory at the larger input at
+// most 1.5 times that at the smaller plus slack.
+type target struct {
+	speed  string
+	ratio  float64
+	memory string
+	slack  float64
 }
 
-func (r *result) get(unit string) (float64, bool) {
-	v := slices.Clone(r.metrics[unit])
-	if len(v) == 0 {
-		return 0, false
-	}
-	slices.Sort(v)
-	return v[len(v)/2], true // the median over -count runs
+var targets = map[string]target{
+	"UploadFile":  {"B/s", 0.9, "B/op", 64 << 10},
+	"Download":    {"B/s", 0.9, "B/op", 64 << 10},
+	"ResultsCSV":  {"rows/s", 2, "peak-live-MB", 2},
+	"ResultsJSON": {"rows/s", 2, "peak-live-MB", 2},
 }
-
-var procSuffix = regexp.MustCompile(`-\d+$`)
 
 func main() {
-	short := flag.Bool("short", false, "small inputs (as CI runs them)")
-	count := flag.Int("count", 1, "runs of each benchmark; the table shows medians")
-	bench := flag.String("bench", ".", "benchmarks to run (go test -bench)")
-	benchtime := flag.String("benchtime", "1x", "go test -benchtime")
-	flag.Parse()
-
-	args := []string{"test", "-run", "^$", "-bench", *bench, "-benchtime", *benchtime, "-count", strconv.Itoa(*count)}
-	if *short {
-		args = append(args, "-short")
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, "usage: benchcheck bench.txt... (the output of go test -bench; see BENCHMARKS.md)")
+		os.Exit(2)
 	}
-	args = append(args, ".")
-	fmt.Fprintf(os.Stderr, "go %s\n", strings.Join(args, " "))
-	cmd := exec.Command("go", args...)
-	cmd.Stderr = os.Stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		fatal(err)
+	rs := runs{}
+	for _, path := range os.Args[1:] {
+		f, err := os.Open(path)
+		if err == nil {
+			rs.read(f)
+			err = f.Close()
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "benchcheck:", err)
+			os.Exit(2)
+		}
 	}
-	if err := cmd.Start(); err != nil {
-		fatal(err)
+	if !check(os.Stdout, rs) {
+		os.Exit(1)
 	}
-	results, order := parse(io.TeeReader(out, os.Stderr))
-	if err := cmd.Wait(); err != nil {
-		fatal(fmt.Errorf("go test: %w", err))
-	}
-	report(os.Stdout, results, order)
 }
 
-func fatal(err error) {
-	fmt.Fprintln(os.Stderr, "benchcheck:", err)
-	os.Exit(1)
-}
+// runs holds the figures of the SDK side ("sdk") and the baseline side of
+// every sub-benchmark ("ResultsCSV/rows=1000"), by unit, one value per run.
+type runs map[string]map[string]map[string][]float64
 
-// parse reads go test -bench output.
-func parse(r io.Reader) (map[string]*result, []string) {
-	results := map[string]*result{}
-	var order []string
+// line matches the result line of a sub-benchmark with a side, e.g.
+// "BenchmarkResultsCSV/rows=1000/side=sdk-2  1  3375000 ns/op  2960000 rows/s".
+var line = regexp.MustCompile(`^Benchmark(\S+)/side=(\S+?)(?:-\d+)?\s+\d+\s+(.*)$`)
+
+func (rs runs) read(r io.Reader) {
 	sc := bufio.NewScanner(r)
 	for sc.Scan() {
-		f := strings.Fields(sc.Text())
-		if len(f) < 4 || !strings.HasPrefix(f[0], "Benchmark") {
+		m := line.FindStringSubmatch(sc.Text())
+		if m == nil {
 			continue
 		}
-		name := procSuffix.ReplaceAllString(strings.TrimPrefix(f[0], "Benchmark"), "")
-		res := results[name]
-		if res == nil {
-			res = &result{name: name, metrics: map[string][]float64{}}
-			results[name] = res
-			order = append(order, name)
+		name, side, f := m[1], m[2], strings.Fields(m[3])
+		if rs[name] == nil {
+			rs[name] = map[string]map[string][]float64{}
 		}
-		for i := 2; i+1 < len(f); i += 2 {
-			if v, err := strconv.ParseFloat(f[i], 64); err == nil {
-				res.metrics[f[i+1]] = append(res.metrics[f[i+1]], v)
+		if rs[name][side] == nil {
+			rs[name][side] = map[string][]float64{}
+		}
+		for i := 0; i+1 < len(f); i += 2 {
+			v, err := strconv.ParseFloat(f[i], 64)
+			unit := f[i+1]
+			if unit == "MB/s" { // the testing package's unit for SetBytes
+				v, unit = v*1e6, "B/s"
+			}
+			if err == nil {
+				rs[name][side][unit] = append(rs[name][side][unit], v)
 			}
 		}
 	}
-	return results, order
 }
 
-// pair is an SDK result beside its baseline.
-type pair struct {
-	group    string // "ResultsCSV/rows=1000000"
-	sdk, bl  *result
-	unit     string // "rows/s" or "MB/s"
-	ratio    float64
-	sdkSpeed float64
-	blSpeed  float64
-}
-
-func pairs(results map[string]*result, order []string) []pair {
-	var ps []pair
-	for _, name := range order {
-		group, variant, ok := strings.Cut(reverse(name), "/")
-		if !ok || reverse(group) != "sdk" {
-			continue
-		}
-		g := reverse(variant)
-		bl := results[g+"/baseline"]
-		if bl == nil {
-			continue
-		}
-		p := pair{group: g, sdk: results[name], bl: bl, unit: "MB/s"}
-		if _, ok := p.sdk.get("rows/s"); ok {
-			p.unit = "rows/s"
-		}
-		p.sdkSpeed, _ = p.sdk.get(p.unit)
-		p.blSpeed, _ = p.bl.get(p.unit)
-		if p.blSpeed > 0 {
-			p.ratio = p.sdkSpeed / p.blSpeed
-		}
-		ps = append(ps, p)
+// median is the median of a figure over the runs, or false without one.
+func (rs runs) median(name, side, unit string) (float64, bool) {
+	v := slices.Sorted(slices.Values(rs[name][side][unit]))
+	if len(v) == 0 {
+		return 0, false
 	}
-	return ps
+	return v[len(v)/2], true
 }
 
-func reverse(s string) string {
-	r := []rune(s)
-	slices.Reverse(r)
-	return string(r)
-}
-
-func report(w io.Writer, results map[string]*result, order []string) {
-	ps := pairs(results, order)
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "| benchmark | SDK | baseline | ratio | allocs/op SDK / baseline | B/op SDK / baseline | peak heap MB (live) SDK / baseline |")
-	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|")
-	for _, p := range ps {
-		fmt.Fprintf(w, "| %s | %s | %s | %.2fx | %s / %s | %s / %s | %s / %s |\n", p.group,
-			speed(p.sdkSpeed, p.unit), speed(p.blSpeed, p.unit), p.ratio,
-			num(p.sdk, "allocs/op"), num(p.bl, "allocs/op"), bytesPerOp(p.sdk), bytesPerOp(p.bl),
-			heap(p.sdk), heap(p.bl))
-	}
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Targets:")
-	byGroup := map[string]pair{}
-	for _, p := range ps {
-		byGroup[p.group] = p
-	}
-	check := func(ok bool, format string, a ...any) {
+// check prints a verdict for every target the runs have figures for and
+// reports whether all are met.
+func check(w io.Writer, rs runs) bool {
+	ok := len(rs) > 0
+	verdict := func(met bool, format string, a ...any) {
 		mark := "MET   "
-		if !ok {
-			mark = "MISSED"
+		if !met {
+			mark, ok = "MISSED", false
 		}
-		fmt.Fprintf(w, "  %s %s\n", mark, fmt.Sprintf(format, a...))
+		fmt.Fprintf(w, "%s %s\n", mark, fmt.Sprintf(format, a...))
 	}
-	for _, p := range ps {
-		kind, _, _ := strings.Cut(p.group, "/")
-		switch kind {
-		case "UploadFile", "Download":
-			check(p.ratio >= 0.9, "%s: %.2fx the baseline's throughput (want >= 0.9x)", p.group, p.ratio)
-		case "ResultsCSV", "ResultsJSON":
-			check(p.ratio >= 2, "%s: %.2fx the baseline's rows/s (want >= 2x)", p.group, p.ratio)
-		}
-	}
-	// Allocation and peak heap across the two sizes of each benchmark.
-	sizes := map[string][]pair{} // "Download/*/to" -> small, large
-	for _, p := range ps {
-		parts := strings.Split(p.group, "/")
-		if len(parts) < 2 || !strings.Contains(parts[1], "=") {
+	bySize := map[string][]string{} // "Download/to" -> its names, smaller input first
+	for _, name := range slices.Sorted(maps.Keys(rs)) {
+		t, found := targets[strings.Split(name, "/")[0]]
+		if !found {
 			continue
 		}
-		key := parts[0]
-		if len(parts) > 2 {
-			key += "/" + strings.Join(parts[2:], "/")
+		sdk, ok1 := rs.median(name, "sdk", t.speed)
+		base, ok2 := rs.median(name, "baseline", t.speed)
+		if ok1 && ok2 && base > 0 {
+			verdict(sdk/base >= t.ratio, "%s: the SDK's %s is %.2fx the baseline's (want >= %gx)", name, t.speed, sdk/base, t.ratio)
 		}
-		sizes[key] = append(sizes[key], p)
+		key := strings.Replace(name, "/"+sizePart(name), "", 1)
+		bySize[key] = append(bySize[key], name)
 	}
-	keys := make([]string, 0, len(sizes))
-	for k := range sizes {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		s := sizes[k]
-		if len(s) != 2 {
+	for _, key := range slices.Sorted(maps.Keys(bySize)) {
+		names := bySize[key]
+		if len(names) != 2 {
 			continue
 		}
-		small, large := s[0], s[1]
-		kind, _, _ := strings.Cut(k, "/")
-		switch kind {
-		case "UploadFile", "Download":
-			a, _ := small.sdk.get("B/op")
-			b, _ := large.sdk.get("B/op")
-			check(b <= a*1.5+64<<10, "%s: B/op %s at %s, %s at %s (want flat)", k,
-				bytesPerOp(small.sdk), size(small.group), bytesPerOp(large.sdk), size(large.group))
-		case "ResultsCSV", "ResultsJSON":
-			a, _ := small.sdk.get("peak-live-MB")
-			b, _ := large.sdk.get("peak-live-MB")
-			check(b <= a*1.5+2, "%s: peak live heap %.1f MB at %s, %.1f MB at %s (want flat); heap objects incl. garbage %s, %s", k,
-				a, size(small.group), b, size(large.group), heap(small.sdk), heap(large.sdk))
+		slices.SortFunc(names, func(a, b string) int { return size(a) - size(b) })
+		t := targets[strings.Split(key, "/")[0]]
+		small, ok1 := rs.median(names[0], "sdk", t.memory)
+		large, ok2 := rs.median(names[1], "sdk", t.memory)
+		if ok1 && ok2 {
+			verdict(large <= small*1.5+t.slack, "%s: the SDK's %s is %s at %s, %s at %s (want flat)", key, t.memory,
+				figure(small, t.memory), sizePart(names[0]), figure(large, t.memory), sizePart(names[1]))
 		}
 	}
-}
-
-func size(group string) string {
-	parts := strings.Split(group, "/")
-	return parts[1]
-}
-
-func speed(v float64, unit string) string {
-	if unit == "rows/s" {
-		return fmt.Sprintf("%.0f rows/s", v)
+	if len(rs) == 0 {
+		fmt.Fprintln(w, "MISSED every target: no result lines of sub-benchmarks named side=sdk or side=baseline")
 	}
-	return fmt.Sprintf("%.0f MB/s", v)
+	return ok
 }
 
-func num(r *result, unit string) string {
-	v, ok := r.get(unit)
-	if !ok {
-		return "-"
+// figure formats a value of unit for the verdicts.
+func figure(v float64, unit string) string {
+	if unit == "B/op" {
+		return fmt.Sprintf("%.0f KiB", v/1024)
 	}
-	return strconv.FormatFloat(v, 'f', 0, 64)
+	return fmt.Sprintf("%.1f", v)
 }
 
-func bytesPerOp(r *result) string {
-	v, ok := r.get("B/op")
-	switch {
-	case !ok:
-		return "-"
-	case v >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", v/(1<<20))
-	case v >= 1<<10:
-		return fmt.Sprintf("%.0f KiB", v/(1<<10))
+// sizePart is the name's first key=value part, its input size ("rows=1000").
+func sizePart(name string) string {
+	for part := range strings.SplitSeq(name, "/") {
+		if strings.Contains(part, "=") {
+			return part
+		}
 	}
-	return fmt.Sprintf("%.0f B", v)
+	return ""
 }
 
-func heap(r *result) string {
-	v, ok := r.get("peak-heap-MB")
-	if !ok {
-		return "-"
-	}
-	live, _ := r.get("peak-live-MB")
-	return fmt.Sprintf("%.1f (%.1f)", v, live)
+// size is the number in the name's size part (1000 for "rows=1000").
+func size(name string) int {
+	_, v, _ := strings.Cut(sizePart(name), "=")
+	n, _ := strconv.Atoi(v)
+	return n
 }
