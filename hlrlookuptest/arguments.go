@@ -33,7 +33,7 @@ func defaultArgs() argValues {
 }
 
 // parseBatchArguments validates the batchArguments of a create request
-// against CONTRACT.md's table. It returns the arguments as sent
+// against WIRE.md's batchArguments table. It returns the arguments as sent
 // (compacted; "{}" when absent or null), their values with defaults, and
 // an error message naming the first bad key (keys in sorted order), or "".
 // Unknown keys are accepted and echoed.

@@ -61,7 +61,7 @@ type batch struct {
 	completed time.Time // when the batch became COMPLETE
 }
 
-// batchJSON is the wire form of a batch (CONTRACT.md, "The Batch object").
+// batchJSON is the wire form of a batch (WIRE.md, "Answers").
 type batchJSON struct {
 	ID             any             `json:"id"`
 	Filename       string          `json:"filename"`

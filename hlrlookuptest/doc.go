@@ -103,7 +103,7 @@
 //   - Defaults echoed in request_parameters: cache days 0, save_to_cache YES,
 //     get_ported_date, get_landline_status and usa_status NO, empty formats.
 //   - Errors are {"error":"CODE","message":"…"} with the status and code of
-//     CONTRACT.md's table, checked in this order: injected fault,
+//     WIRE.md's error table, checked in this order: injected fault,
 //     authentication (401), path (404), method (405), Content-Type (415), the
 //     request's own parameters and JSON body (400), the batch (404 unknown or
 //     deleted, 403 another account's), its state (400, 409). An upload body is

@@ -6,7 +6,7 @@ import (
 	"strconv"
 )
 
-// Error codes of CONTRACT.md's error table. The codes themselves are assumed
+// Error codes of WIRE.md's error table. The codes themselves are assumed
 // (the vendor page lost its headings); keep them here, in one place.
 const (
 	codeBadRequest            = "BAD_REQUEST"
