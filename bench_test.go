@@ -443,9 +443,24 @@ func startHeapPeak() *benchHeapPeak {
 // report stops sampling and reports the peak.
 func (p *benchHeapPeak) report(b *testing.B) {
 	close(p.stop)
-	peak := <-p.done
-	b.ReportMetric(float64(peak[0])/(1<<20), "peak-heap-MB")
-	b.ReportMetric(float64(peak[1])/(1<<20), "peak-live-MB")
+	reportHeapPeak(b, <-p.done)
+}
+
+// reportHeapPeak reports a peak heap and live heap, in bytes, as megabytes
+// (10^6 bytes): benchstat reads the unit "MB" so and prints bytes.
+func reportHeapPeak(b *testing.B, peak [2]uint64) {
+	b.ReportMetric(float64(peak[0])/1e6, "peak-heap-MB")
+	b.ReportMetric(float64(peak[1])/1e6, "peak-live-MB")
+}
+
+// TestHeapPeakUnit: the peaks are reported in the unit their name says, MB
+// (10^6 bytes, as benchstat reads it), not MiB: 3,000,000 bytes are 3 MB.
+func TestHeapPeakUnit(t *testing.T) {
+	t.Parallel()
+	r := testing.Benchmark(func(b *testing.B) { reportHeapPeak(b, [2]uint64{3_000_000, 1_500_000}) })
+	if heap, live := r.Extra["peak-heap-MB"], r.Extra["peak-live-MB"]; heap != 3 || live != 1.5 {
+		t.Errorf("3,000,000 and 1,500,000 bytes reported as %v peak-heap-MB and %v peak-live-MB, want 3 and 1.5", heap, live)
+	}
 }
 
 // benchRun runs op b.N times with the timer, allocation and heap

@@ -603,6 +603,19 @@ func TestFaultMatrix(t *testing.T) {
 		outcomes = map[[2]string]string{}
 		failures int
 	)
+	// The clock rows keep exactly one real-socket cell: relRealSocketCell
+	// must name a cell of a clock row, or the real wait silently goes.
+	realSocket := 0
+	for _, f := range relFaults {
+		for _, op := range relOps {
+			if f.clock && [2]string{f.name, op.name} == relRealSocketCell {
+				realSocket++
+			}
+		}
+	}
+	if realSocket != 1 {
+		t.Errorf("relRealSocketCell %q names %d cells of the clock rows, want 1", relRealSocketCell, realSocket)
+	}
 	t.Run("cells", func(t *testing.T) {
 		for _, f := range relFaults {
 			for _, op := range relOps {

@@ -61,7 +61,9 @@ type memExchange struct {
 
 // RoundTrip serves req in memory. It honours req's context: a request still
 // waiting for its answer (a FaultStall, say) returns the context's error when
-// the context ends, and so does a body still being read.
+// the context ends, and so does a body still being read; a request body still
+// being sent then fails the handler's read, as a dropped connection does, so
+// the fake never applies the request.
 func (t *memTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	closeBody := func() {
 		if req.Body != nil {
@@ -176,7 +178,7 @@ func serverRequest(ctx context.Context, x *memExchange) *http.Request {
 	case req.Body == nil || req.Body == http.NoBody:
 		sreq.Body, sreq.ContentLength = http.NoBody, 0
 	case req.ContentLength > 0:
-		sreq.Body = &memRequestBody{x: x, r: req.Body, left: req.ContentLength, declared: req.ContentLength}
+		sreq.Body = &memRequestBody{x: x, ctx: ctx, r: req.Body, left: req.ContentLength, declared: req.ContentLength}
 		sreq.ContentLength = req.ContentLength
 		sreq.Header.Set("Content-Length", strconv.FormatInt(req.ContentLength, 10))
 	default:
@@ -198,7 +200,7 @@ func serverRequest(ctx context.Context, x *memExchange) *http.Request {
 				r = &errReader{io.ErrUnexpectedEOF}
 			}
 		}
-		sreq.Body = &memRequestBody{x: x, r: r, left: -1, declared: -1}
+		sreq.Body = &memRequestBody{x: x, ctx: ctx, r: r, left: -1, declared: -1}
 		sreq.ContentLength = -1
 		sreq.TransferEncoding = []string{"chunked"}
 	}
@@ -235,9 +237,12 @@ func (r *errReader) Read([]byte) (int, error) { return 0, r.err }
 
 // memRequestBody is the request body as the handler reads it: at most the
 // declared length; a client body that fails or ends early fails the request
-// (the handler sees io.ErrUnexpectedEOF, as on a dropped connection).
+// (the handler sees io.ErrUnexpectedEOF, as on a dropped connection), and so
+// does the end of the exchange (ctx: the request's context ended, or the
+// server closed), even while the client's body still has bytes to give.
 type memRequestBody struct {
 	x        *memExchange
+	ctx      context.Context // the handler's: ends with the exchange
 	r        io.Reader
 	left     int64 // -1: chunked
 	declared int64
@@ -252,10 +257,16 @@ func (b *memRequestBody) Read(p []byte) (int, error) {
 	if b.left == 0 {
 		return 0, io.EOF
 	}
+	if b.dropped() {
+		return 0, io.ErrUnexpectedEOF
+	}
 	if b.left > 0 && int64(len(p)) > b.left {
 		p = p[:b.left]
 	}
 	n, err := b.r.Read(p)
+	if b.dropped() { // what was read meanwhile never arrived
+		return 0, io.ErrUnexpectedEOF
+	}
 	b.read += int64(n)
 	if b.left > 0 {
 		b.left -= int64(n)
@@ -277,6 +288,21 @@ func (b *memRequestBody) Read(p []byte) (int, error) {
 func (b *memRequestBody) Close() error {
 	b.closed = true
 	return nil
+}
+
+// dropped reports whether the exchange has ended, as a dropped connection
+// ends a body being received; the request then fails with the context's
+// error, or as a connection closed by the server does.
+func (b *memRequestBody) dropped() bool {
+	if b.ctx.Err() == nil {
+		return false
+	}
+	err := b.x.req.Context().Err()
+	if err == nil {
+		err = errServerClosed
+	}
+	b.x.setBodyErr(err)
+	return true
 }
 
 // memResponseWriter is the http.ResponseWriter of an in-memory exchange. It

@@ -282,3 +282,54 @@ func TestWithoutNetworkCloseEndsRequestsInFlight(t *testing.T) {
 		}
 	})
 }
+
+// memSlowBody sends one number a second, n times, on the clock of the
+// bubble it runs in.
+type memSlowBody struct{ n int }
+
+func (r *memSlowBody) Read(p []byte) (int, error) {
+	if r.n == 0 {
+		return 0, io.EOF
+	}
+	r.n--
+	time.Sleep(time.Second)
+	return copy(p, "+447700900123\n"), nil
+}
+
+// TestWithoutNetworkContextEndsRequestBody: a request whose context ends
+// while its body is still being sent fails, and, as on the network, where
+// the connection drops and the handler's read fails, the fake never applies
+// it: an upload cut off by its deadline stores nothing, even once the
+// caller's body has been read to its end.
+func TestWithoutNetworkContextEndsRequestBody(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		srv := NewServer(WithoutNetwork())
+		defer srv.Close()
+		c := &tc{t: t, srv: srv, hc: &http.Client{Transport: srv.Transport()}, key: APIKey, secret: Secret}
+		id := c.create("")
+		body := &memSlowBody{n: 10}
+		ctx, cancel := context.WithTimeout(t.Context(), 2500*time.Millisecond)
+		defer cancel()
+		req, err := http.NewRequestWithContext(ctx, "POST", c.url("/batches/"+id+"/source"), body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "text/csv")
+		res, err := c.hc.Do(req)
+		if err == nil {
+			res.Body.Close()
+		}
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("upload past its deadline: %v, want context.DeadlineExceeded", err)
+		}
+		time.Sleep(time.Minute) // long enough for the whole body, had it gone on
+		synctest.Wait()
+		if st, _ := srv.Batch(id); st.Uploads != 0 || st.NumItems != 0 {
+			t.Errorf("the upload cut off by its deadline was applied: %d uploads, %d items; log %v", st.Uploads, st.NumItems, srv.Requests())
+		}
+		if log := srv.Requests(); len(log) != 2 || log[1].Status == http.StatusOK {
+			t.Errorf("the fake's log: %v, want the upload not answered 200", log)
+		}
+	})
+}

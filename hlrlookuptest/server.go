@@ -67,7 +67,9 @@ func NewServer(opts ...ServerOption) *Server {
 
 // Close shuts the server down, first releasing any stalled request, and
 // waits for outstanding requests. It may be called more than once. A server
-// made WithoutNetwork also ends the answers still being read.
+// made WithoutNetwork also ends the exchanges still in flight: answers still
+// being read, and request bodies still being sent (such a request is not
+// applied).
 func (s *Server) Close() {
 	s.closeOnce.Do(func() { close(s.closing) })
 	if s.mem != nil {
