@@ -912,3 +912,54 @@ func TestWillRetryOnlyWhenARetryFollows(t *testing.T) {
 		})
 	}
 }
+
+// TestRedirectRefusalIsNeverRetried: a redirect the caller's CheckRedirect
+// refuses (whatever its wording) or net/http's limit stops is final: asking
+// again meets the same redirect. http.ErrUseLastResponse still hands back
+// the redirect itself.
+func TestRedirectRefusalIsNeverRetried(t *testing.T) {
+	t.Parallel()
+	for _, refusal := range []error{
+		errors.New("caller's policy"),
+		errors.New("stopped after 1 redirects: policy"), // not the library's own wording at the end
+		nil, // net/http's limit of 10
+	} {
+		mt := httpmock.NewMockTransport()
+		mt.RegisterResponder(http.MethodGet, "=~^https://api.test/v1/batches/",
+			httpmock.NewStringResponder(http.StatusFound, "").HeaderSet(http.Header{"Location": {"/v1/batches/1"}}))
+		hc := &http.Client{Transport: mt}
+		if refusal != nil {
+			hc.CheckRedirect = func(*http.Request, []*http.Request) error { return refusal }
+		}
+		c, err := NewClient(testKey, testSecret, WithHTTPClient(hc), WithBaseURL("https://api.test/v1"),
+			WithRetryPolicy(RetryPolicy{MaxRetries: 3, MinWait: time.Nanosecond, MaxWait: time.Nanosecond}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = c.GetBatch(t.Context(), "1")
+		if err == nil || refusal != nil && !errors.Is(err, refusal) {
+			t.Errorf("refusal %v: err = %v", refusal, err)
+		}
+		want := 1
+		if refusal == nil {
+			want = 10 // the first request and nine redirects; the tenth is refused
+		}
+		if n := mt.GetTotalCallCount(); n != want {
+			t.Errorf("refusal %v: %d requests, want %d (no retry)", refusal, n, want)
+		}
+	}
+
+	mt := httpmock.NewMockTransport()
+	mt.RegisterResponder(http.MethodGet, "https://api.test/v1/batches/1",
+		httpmock.NewStringResponder(http.StatusFound, "").HeaderSet(http.Header{"Location": {"/v1/batches/2"}}))
+	hc := &http.Client{Transport: mt, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	c, err := NewClient(testKey, testSecret, WithHTTPClient(hc), WithBaseURL("https://api.test/v1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.GetBatch(t.Context(), "1")
+	var ae *APIError
+	if !errors.As(err, &ae) || ae.StatusCode != http.StatusFound || mt.GetTotalCallCount() != 1 {
+		t.Errorf("ErrUseLastResponse: err = %v, %d requests; want the 302 as an *APIError, one request", err, mt.GetTotalCallCount())
+	}
+}

@@ -33,6 +33,11 @@ import (
 //	                                         which the service answers without
 //	                                         acting
 //	an upload from a plain io.Reader       never: it cannot be replayed
+//	a refused redirect (the caller's       never: asking again meets the same
+//	  CheckRedirect, the limit of ten, a     answer
+//	  Location carrying the secret or
+//	  unparsable), a certificate that
+//	  did not verify
 //
 // Defaults: 3 retries, waits of 0.5 s, 1 s, 2 s (with jitter), at most 30 s.
 // Retry-After (seconds or a date) is honoured and capped at MaxWait; when it
@@ -290,7 +295,7 @@ func transportRetryable(ctx context.Context, err error) bool {
 		invalid     x509.CertificateInvalidError
 	)
 	return !(errors.As(err, &certErr) || errors.As(err, &unknownAuth) || errors.As(err, &hostErr) || errors.As(err, &invalid) ||
-		errors.Is(err, errRedirectCarriesSecret) ||
+		errors.Is(err, errRedirectCarriesSecret) || errors.As(err, new(*redirectRefusedError)) ||
 		strings.Contains(err.Error(), "failed to parse Location header"))
 }
 

@@ -52,14 +52,26 @@ func checkRedirect(secret string, next func(*http.Request, []*http.Request) erro
 			return errRedirectCarriesSecret
 		}
 		if next != nil {
-			return next(req, via)
+			err := next(req, via)
+			if err == nil || err == http.ErrUseLastResponse { // net/http compares it with ==
+				return err
+			}
+			return &redirectRefusedError{err: err}
 		}
 		if len(via) >= maxRedirects {
-			return fmt.Errorf("stopped after %d redirects", maxRedirects)
+			return &redirectRefusedError{err: fmt.Errorf("stopped after %d redirects", maxRedirects)}
 		}
 		return nil
 	}
 }
+
+// redirectRefusedError is a redirect the redirect policy (the caller's, or
+// net/http's limit) refused. Asking again would meet the same redirect, so
+// it is never retried, whatever its wording.
+type redirectRefusedError struct{ err error }
+
+func (e *redirectRefusedError) Error() string { return e.err.Error() }
+func (e *redirectRefusedError) Unwrap() error { return e.err }
 
 // dropCredentialParams removes the apikey and secret parameters from u's
 // query (the SDK adds its own where they belong).
