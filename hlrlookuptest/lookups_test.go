@@ -1,6 +1,7 @@
 package hlrlookuptest
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"maps"
@@ -374,4 +375,16 @@ func TestInsufficientCredit(t *testing.T) {
 			t.Errorf("balance %v, charges %d", c.srv.Balance(APIKey), c.srv.Charges(b))
 		}
 	})
+}
+
+func TestLookupURL(t *testing.T) {
+	t.Parallel()
+	c := newTC(t)
+	if got := c.srv.LookupURL(); got != c.srv.URL+"/apiv2" {
+		t.Fatalf("LookupURL = %q", got)
+	}
+	r, err := postLookup(context.Background(), c.hc, c.srv.LookupURL(), "/balance", `{"api_key":"`+APIKey+`","api_secret":"`+Secret+`"}`)
+	if err != nil || r.status != 200 {
+		t.Fatalf("POST LookupURL()+/balance: %v %d", err, r.status)
+	}
 }

@@ -7,7 +7,8 @@ import (
 )
 
 // APIKey and Secret are the credentials of the default account of every
-// Server. Requests must carry them as the apikey and secret query parameters.
+// Server. Batches requests carry them as the apikey and secret query
+// parameters, lookup requests as api_key and api_secret in the JSON body.
 const (
 	APIKey = "test-key"
 	Secret = "test-secret"
