@@ -235,52 +235,47 @@ type hlrRecord struct {
 	DisposableNumber string `json:"disposable_number"`
 }
 
+// numberRecord is what every MNP and validation record holds: the number,
+// its type and its original network.
+type numberRecord struct {
+	Error                    string            `json:"error"`
+	UUID                     string            `json:"uuid"`
+	RequestParameters        requestParameters `json:"request_parameters"`
+	CreditsSpent             float64           `json:"credits_spent"`
+	DetectedTelephoneNumber  string            `json:"detected_telephone_number"`
+	FormattedTelephoneNumber string            `json:"formatted_telephone_number"`
+	TelephoneNumberType      string            `json:"telephone_number_type"`
+	OriginalNetwork          string            `json:"original_network"`
+	OriginalNetworkDetails   networkDetails    `json:"original_network_details"`
+}
+
 // mnpRecord is an MNP lookup's result: what portability needs, no live
 // status.
 type mnpRecord struct {
-	Error                    string            `json:"error"`
-	UUID                     string            `json:"uuid"`
-	RequestParameters        requestParameters `json:"request_parameters"`
-	CreditsSpent             float64           `json:"credits_spent"`
-	DetectedTelephoneNumber  string            `json:"detected_telephone_number"`
-	FormattedTelephoneNumber string            `json:"formatted_telephone_number"`
-	TelephoneNumberType      string            `json:"telephone_number_type"`
-	OriginalNetwork          string            `json:"original_network"`
-	OriginalNetworkDetails   networkDetails    `json:"original_network_details"`
-	CurrentNetwork           string            `json:"current_network"`
-	CurrentNetworkDetails    networkDetails    `json:"current_network_details"`
-	IsPorted                 string            `json:"is_ported"`
-	Timestamp                string            `json:"timestamp"`
+	numberRecord
+	CurrentNetwork        string         `json:"current_network"`
+	CurrentNetworkDetails networkDetails `json:"current_network_details"`
+	IsPorted              string         `json:"is_ported"`
+	Timestamp             string         `json:"timestamp"`
 }
 
-// validateRecord is a validation's result: number type, detected and
-// formatted number, original network; no live status, no current network,
-// no porting.
+// validateRecord is a validation's result: no live status, no current
+// network, no porting.
 type validateRecord struct {
-	Error                    string            `json:"error"`
-	UUID                     string            `json:"uuid"`
-	RequestParameters        requestParameters `json:"request_parameters"`
-	CreditsSpent             float64           `json:"credits_spent"`
-	DetectedTelephoneNumber  string            `json:"detected_telephone_number"`
-	FormattedTelephoneNumber string            `json:"formatted_telephone_number"`
-	TelephoneNumberType      string            `json:"telephone_number_type"`
-	OriginalNetwork          string            `json:"original_network"`
-	OriginalNetworkDetails   networkDetails    `json:"original_network_details"`
-	Timestamp                string            `json:"timestamp"`
+	numberRecord
+	Timestamp string `json:"timestamp"`
 }
 
 // shapeRecord cuts a generated record to what kind answers.
 func shapeRecord(kind string, r resultRecord) any {
+	num := numberRecord{r.Error, r.UUID, r.RequestParameters, r.CreditsSpent,
+		r.DetectedTelephoneNumber, r.FormattedTelephoneNumber, r.TelephoneNumberType,
+		r.OriginalNetwork, r.OriginalNetworkDetails}
 	switch kind {
 	case kindMNP:
-		return mnpRecord{r.Error, r.UUID, r.RequestParameters, r.CreditsSpent,
-			r.DetectedTelephoneNumber, r.FormattedTelephoneNumber, r.TelephoneNumberType,
-			r.OriginalNetwork, r.OriginalNetworkDetails, r.CurrentNetwork, r.CurrentNetworkDetails,
-			r.IsPorted, r.Timestamp}
+		return mnpRecord{num, r.CurrentNetwork, r.CurrentNetworkDetails, r.IsPorted, r.Timestamp}
 	case kindValidate:
-		return validateRecord{r.Error, r.UUID, r.RequestParameters, r.CreditsSpent,
-			r.DetectedTelephoneNumber, r.FormattedTelephoneNumber, r.TelephoneNumberType,
-			r.OriginalNetwork, r.OriginalNetworkDetails, r.Timestamp}
+		return validateRecord{num, r.Timestamp}
 	}
 	return hlrRecord{r, disposableOf(r)}
 }

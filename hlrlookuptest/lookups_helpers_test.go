@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -32,16 +31,7 @@ func postLookup(ctx context.Context, hc *http.Client, base, path, body string) (
 		return resp{}, err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	res, err := hc.Do(req)
-	if err != nil {
-		return resp{}, err
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	if err != nil {
-		return resp{}, err
-	}
-	return resp{res.StatusCode, res.Header, b}, nil
+	return roundTrip(hc, req)
 }
 
 // lookup posts body to path and checks the status.
