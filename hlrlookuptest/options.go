@@ -193,9 +193,9 @@ func Rate(itemsPerSecond float64) Processing {
 }
 
 // DefaultBalance is every account's starting credit unless WithBalance sets
-// another: a million credits, enough for any test that does not mean to run
-// out.
-const DefaultBalance = 1_000_000
+// another: a billion credits, enough for any test or benchmark that does not
+// mean to run out (and exact in float64 to the quarter credit).
+const DefaultBalance = 1_000_000_000
 
 // WithBalance sets the starting credit of every account (the default one and
 // those added with WithAccount); the default is DefaultBalance. Lookups and
