@@ -52,36 +52,8 @@ func parseBatchArguments(raw json.RawMessage) (json.RawMessage, argValues, strin
 	}
 	slices.Sort(keys)
 	for _, k := range keys {
-		val := obj[k]
-		var msg string
-		switch k {
-		case "cache_days_private":
-			v.CacheDaysPrivate, msg = argDays(k, val)
-		case "cache_days_global":
-			v.CacheDaysGlobal, msg = argDays(k, val)
-		case "save_to_cache":
-			v.SaveToCache, msg = argYesNo(k, val)
-		case "get_ported_date":
-			v.GetPortedDate, msg = argYesNo(k, val)
-		case "get_landline_status":
-			v.GetLandlineStatus, msg = argYesNo(k, val)
-		case "usa_status":
-			v.USAStatus, msg = argYesNo(k, val)
-		case "input_format":
-			var s string
-			if json.Unmarshal(val, &s) != nil || !isAlpha3(s) {
-				msg = fmt.Sprintf("batchArguments %s must be an ISO 3166 alpha-3 country code such as GBR, got %s", k, val)
-			}
-			v.InputFormat = s
-		case "output_format":
-			var s string
-			if json.Unmarshal(val, &s) != nil || (s != "E164" && s != "PLUS_E164" && !isAlpha3(s)) {
-				msg = fmt.Sprintf("batchArguments %s must be E164, PLUS_E164 or an alpha-3 country code, got %s", k, val)
-			}
-			v.OutputFormat = s
-		}
-		if msg != "" {
-			return nil, v, msg
+		if _, msg := setArg(&v, k, obj[k]); msg != "" {
+			return nil, v, fmt.Sprintf("batchArguments %s, got %s", msg, obj[k])
 		}
 	}
 	var buf bytes.Buffer
@@ -91,10 +63,45 @@ func parseBatchArguments(raw json.RawMessage) (json.RawMessage, argValues, strin
 	return buf.Bytes(), v, ""
 }
 
+// setArg sets the option key of v from its JSON value. It reports whether
+// key is a known option, and a message ("cache_days_private must be …")
+// when the value is bad; the message never holds the value.
+func setArg(v *argValues, key string, val json.RawMessage) (known bool, msg string) {
+	switch key {
+	case "cache_days_private":
+		v.CacheDaysPrivate, msg = argDays(key, val)
+	case "cache_days_global":
+		v.CacheDaysGlobal, msg = argDays(key, val)
+	case "save_to_cache":
+		v.SaveToCache, msg = argYesNo(key, val)
+	case "get_ported_date":
+		v.GetPortedDate, msg = argYesNo(key, val)
+	case "get_landline_status":
+		v.GetLandlineStatus, msg = argYesNo(key, val)
+	case "usa_status":
+		v.USAStatus, msg = argYesNo(key, val)
+	case "input_format":
+		var s string
+		if json.Unmarshal(val, &s) != nil || !isAlpha3(s) {
+			msg = key + " must be an ISO 3166 alpha-3 country code such as GBR"
+		}
+		v.InputFormat = s
+	case "output_format":
+		var s string
+		if json.Unmarshal(val, &s) != nil || (s != "E164" && s != "PLUS_E164" && !isAlpha3(s)) {
+			msg = key + " must be E164, PLUS_E164 or an alpha-3 country code"
+		}
+		v.OutputFormat = s
+	default:
+		return false, ""
+	}
+	return true, msg
+}
+
 func argDays(key string, val json.RawMessage) (int, string) {
 	n, err := strconv.Atoi(string(val))
 	if err != nil || n < 0 || n > 30 {
-		return 0, fmt.Sprintf("batchArguments %s must be an integer from 0 to 30, got %s", key, val)
+		return 0, key + " must be an integer from 0 to 30"
 	}
 	return n, ""
 }
@@ -102,7 +109,7 @@ func argDays(key string, val json.RawMessage) (int, string) {
 func argYesNo(key string, val json.RawMessage) (string, string) {
 	var s string
 	if json.Unmarshal(val, &s) != nil || (s != "YES" && s != "NO") {
-		return "", fmt.Sprintf("batchArguments %s must be YES or NO, got %s", key, val)
+		return "", key + " must be YES or NO"
 	}
 	return s, ""
 }

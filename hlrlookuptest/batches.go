@@ -59,6 +59,8 @@ type batch struct {
 	runStart  time.Time // Rate: when the current run started
 	runBase   int       // Rate: numComplete when the current run started
 	completed time.Time // when the batch became COMPLETE
+
+	noCredit map[int]bool // items processed without credit: INSUFFICIENT_CREDIT
 }
 
 // batchJSON is the wire form of a batch (WIRE.md, "Answers").
@@ -122,7 +124,7 @@ func (s *Server) lockAndTick() time.Time {
 func (s *Server) startLocked(b *batch, at time.Time) {
 	switch s.cfg.processing.kind {
 	case procInstant:
-		b.numComplete = b.numItems
+		s.processLocked(b, b.numItems)
 		b.status = StatusComplete
 		b.completed = at
 	case procPerPoll:
@@ -141,10 +143,10 @@ func (s *Server) advanceRateLocked(b *batch, now time.Time) {
 	}
 	done := b.runBase + int(rate*elapsed)
 	if done < b.numItems {
-		b.numComplete = max(b.numComplete, done)
+		s.processLocked(b, done)
 		return
 	}
-	b.numComplete = b.numItems
+	s.processLocked(b, b.numItems)
 	b.status = StatusComplete
 	at := b.runStart.Add(time.Duration(float64(b.numItems-b.runBase) / rate * float64(time.Second)))
 	if at.After(now) {
@@ -327,7 +329,7 @@ func (s *Server) handleGet(w http.ResponseWriter, _ *http.Request, acct *account
 		return
 	}
 	if b.status == StatusProcessing && s.cfg.processing.kind == procPerPoll {
-		b.numComplete = min(b.numItems, b.numComplete+s.cfg.processing.perPoll)
+		s.processLocked(b, min(b.numItems, b.numComplete+s.cfg.processing.perPoll))
 		if b.numComplete == b.numItems {
 			b.status, b.completed = StatusComplete, now
 		}

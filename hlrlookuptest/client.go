@@ -23,3 +23,11 @@ func (s *Server) Client(opts ...hlrlookup.Option) *hlrlookup.Client {
 	}
 	return c
 }
+
+// LookupURL returns the base URL of the fake's lookup endpoints, s.URL +
+// "/apiv2": the URL to give the SDK as its lookup URL, as the batches base
+// URL is s.URL. For a server made WithoutNetwork it is reachable only
+// through Transport.
+func (s *Server) LookupURL() string {
+	return s.URL + lookupPrefix
+}

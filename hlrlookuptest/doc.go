@@ -1,13 +1,17 @@
 // Package hlrlookuptest is an in-memory fake of HLR Lookup's batches API
-// ("Bulk Uploads Via API") on net/http/httptest, for tests of code that uses
+// ("Bulk Uploads Via API") and of its instant lookups (APIv2: HLR, MNP,
+// validation, balance) on net/http/httptest, for tests of code that uses
 // package hlrlookup and for its examples.
 //
 // A Server is stateful, concurrency-safe and deterministic: batch ids are
 // sequential (1001, 1002, …), results are a pure function of each number and
-// the batch's options, and nothing sleeps except a FaultStall. Tests can
-// inject transport and HTTP faults (InjectFault), read a redacted log of
-// every request (Requests), count TCP connections (Connections) and inspect
-// stored batches (Batch, Numbers).
+// the options (the same for a batch and a lookup), and nothing sleeps except
+// a FaultStall, a FaultDelay and WithLookupDelay. Tests can inject transport
+// and HTTP faults (InjectFault), read a redacted log of every request
+// (Requests), count TCP connections (Connections) and requests in flight
+// (InFlight, MaxInFlight), inspect stored batches (Batch, Numbers), and read
+// each account's credit (Balance) and how often each number was charged
+// (Charges).
 //
 //	srv := hlrlookuptest.NewServer(hlrlookuptest.WithProcessing(hlrlookuptest.PerPoll(10)))
 //	defer srv.Close()
@@ -48,6 +52,18 @@
 //	GET    /batches/{id}/results       CSV, or JSON with ?format=json
 //
 // A trailing slash is optional on every route.
+//
+// The lookup endpoints of LOOKUPS.md take the credentials in the JSON body
+// instead, as api_key and api_secret, and ignore the query string:
+//
+//	POST   /apiv2/hlr                  {"api_key","api_secret","requests":[{"telephone_number":…, options…}, …]} → 200 {"results":[…]}
+//	POST   /apiv2/mnp                  the same → MNP records
+//	POST   /apiv2/validate             the same → validation records
+//	POST   /apiv2/balance              {"api_key","api_secret"} → 200 {"Status":"OK","Credits":1234.5}
+//
+// Any other path under /apiv2/ is a 404 with an empty body. Server.Client
+// points the SDK's batches URL at the server; LookupURL is the URL for its
+// lookups.
 //
 // # Assumptions
 //
@@ -108,6 +124,73 @@
 //     request's own parameters and JSON body (400), the batch (404 unknown or
 //     deleted, 403 another account's), its state (400, 409). An upload body is
 //     read only after the batch checks pass.
+//
+// # Lookup assumptions
+//
+// LOOKUPS.md is the law for the lookup endpoints; where it is silent the
+// fake assumes the following.
+//
+//   - Checks run in this order: injected fault, path (404, empty body, no
+//     credentials needed), method (405 with Allow: POST), Content-Type
+//     (anything but application/json is a 400: LOOKUPS.md's error table has
+//     no 415), the JSON object (400), credentials (missing, empty or not
+//     strings: 400; no such account: 401 UNAUTHORIZED "Invalid api_key or
+//     api_secret"), unknown top-level keys (400), then "requests" (400).
+//     Every 400 has the code BAD_REQUEST. Messages name the bad item and key
+//     but never a value, and never hold a secret.
+//   - "requests" is an array of 1 to 80 objects; each needs a string
+//     telephone_number and may hold the batchArguments options, with the
+//     same rules as for a batch (integers as JSON numbers, YES/NO strings);
+//     any other key is a 400. /mnp and /validate take the same set. The
+//     request body is at most 1 MiB.
+//   - /balance takes only api_key and api_secret and answers the account's
+//     credit as a JSON number.
+//   - Results are in the order of the requests, in the envelope set with
+//     WithLookupEnvelope ({"results":[…]} by default). An HLR record is the
+//     batch record of the same number and options (ResultRecord), stamped
+//     with the server-clock time of the lookup (RFC 3339, whole seconds),
+//     plus disposable_number: UNKNOWN for a bad format, YES for some VOIP
+//     numbers, else NO. An MNP record has error, uuid, request_parameters,
+//     credits_spent, detected_telephone_number, formatted_telephone_number,
+//     telephone_number_type, the original and current networks and their
+//     details, is_ported and timestamp; a validation record the same
+//     without the current network and is_ported. No live_status in either,
+//     and no disposable_number.
+//   - As for batches, get_ported_date, get_landline_status and usa_status
+//     are only echoed: no ported date, no USA status, no extra charge.
+//   - Prices: HLR what the record says (1; 0.5 for a global-cache hit; 0
+//     for BAD_FORMAT and NO_COVERAGE); MNP 0.5 and validation 0.25 (an
+//     assumed price) for every well-formed number; BAD_FORMAT is always free.
+//   - Credit: every account starts with WithBalance (DefaultBalance unless
+//     set). A lookup charges each number as it is answered; a number that
+//     costs more than the credit left gets {"error":"INSUFFICIENT_CREDIT",
+//     "request_parameters":{…},"credits_spent":0}, is not charged and not
+//     cached, and the request still answers 200 (free numbers after it go
+//     through). The credit never goes below 0.
+//   - Batch processing spends the same credit: each item is charged to the
+//     batch's owner as it completes (at the start with Instant, on each
+//     poll with PerPoll, lazily with Rate). An item the credit cannot pay is
+//     not charged and has error INSUFFICIENT_CREDIT in the results, with
+//     its request_parameters, credits_spent 0 and every other field empty;
+//     the batch still completes. (*Server).ResultRecord does not show this.
+//   - The private cache is per account and per endpoint, keyed by the
+//     detected number. A fresh lookup of a well-formed number with
+//     save_to_cache YES (the default) stores its time, replacing an older
+//     entry; one with cache_days_private >= 1 whose entry is at most that
+//     many days (of 24 hours) old is answered from the cache: the record of
+//     the new request's number and options with the cached lookup's
+//     timestamp, credits_spent 0, not charged. This holds within one request
+//     too (a number sent twice). Batches neither read nor write the cache.
+//   - Charges counts, per number exactly as sent, the lookups and batch
+//     items that cost more than 0 credits, whichever account paid.
+//   - Faults apply to the lookup endpoints as to the others: FaultStatus,
+//     FaultHangUpBefore and FaultStall apply nothing (nothing is charged);
+//     FaultHangUpAfter and FaultCutBody apply the request (it is charged).
+//     WithLookupDelay waits after the request is validated, before it is
+//     applied.
+//   - The request log records lookups as every request: method, path
+//     (the query is empty), no body; and the ReferenceID and AccountID
+//     headers, with any account's secret in them replaced by "REDACTED".
 //
 // # Faults and keep-alive
 //

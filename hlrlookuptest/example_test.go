@@ -107,3 +107,35 @@ func ExampleWithoutNetwork() {
 	// +447700900124 LIVE
 	// https://hlrlookuptest.invalid connections: 0
 }
+
+// ExampleServer_LookupURL looks up two numbers with plain net/http on the
+// fake's lookup endpoints; the balance pays for the well-formed one.
+func ExampleServer_LookupURL() {
+	srv := hlrlookuptest.NewServer(hlrlookuptest.WithBalance(10))
+	defer srv.Close()
+	body := `{"api_key":"` + hlrlookuptest.APIKey + `","api_secret":"` + hlrlookuptest.Secret + `",` +
+		`"requests":[{"telephone_number":"+447700900001"},{"telephone_number":"not a number"}]}`
+	resp, err := http.Post(srv.LookupURL()+"/hlr", "application/json", strings.NewReader(body))
+	if err != nil {
+		panic(err)
+	}
+	defer resp.Body.Close()
+	var out struct {
+		Results []struct {
+			Error               string  `json:"error"`
+			CreditsSpent        float64 `json:"credits_spent"`
+			TelephoneNumberType string  `json:"telephone_number_type"`
+		} `json:"results"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		panic(err)
+	}
+	for _, r := range out.Results {
+		fmt.Println(r.Error, r.TelephoneNumberType, r.CreditsSpent)
+	}
+	fmt.Println("balance:", srv.Balance(hlrlookuptest.APIKey))
+	// Output:
+	// NONE LANDLINE 1
+	// NONE BAD_FORMAT 0
+	// balance: 9
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 )
 
 // FaultKind is the kind of failure InjectFault arranges.
@@ -30,10 +31,15 @@ const (
 	// FaultStall applies nothing and answers nothing: the request blocks until
 	// the client goes away or the server is closed.
 	FaultStall
+	// FaultDelay waits Fault.Delay, then applies and answers the request as
+	// if there were no fault. The wait is a time.Timer (the bubble's clock
+	// inside testing/synctest); it ends early, without applying the request
+	// and without an answer, when the client goes away or the server closes.
+	FaultDelay
 )
 
 // String names the kind: "none", "status", "hang-up-before", "hang-up-after",
-// "cut-body" or "stall".
+// "cut-body", "stall" or "delay".
 func (k FaultKind) String() string {
 	switch k {
 	case FaultNone:
@@ -48,6 +54,8 @@ func (k FaultKind) String() string {
 		return "cut-body"
 	case FaultStall:
 		return "stall"
+	case FaultDelay:
+		return "delay"
 	}
 	return fmt.Sprintf("FaultKind(%d)", int(k))
 }
@@ -58,18 +66,23 @@ type Fault struct {
 	Method string
 	// Path matches the request path; "" matches any. Either a route pattern
 	// ("/batches/", "/batches/{id}", "/batches/{id}/source",
-	// "/batches/{id}/results") or a literal path ("/batches/1001/source").
+	// "/batches/{id}/results", "/apiv2/hlr", "/apiv2/mnp",
+	// "/apiv2/validate", "/apiv2/balance") or a literal path
+	// ("/batches/1001/source").
 	// A trailing slash is not significant.
 	Path string
 	// Times is how many matching requests get the fault; 0 means 1.
 	Times int
-	// Kind is the failure. A zero Kind with a non-zero Status means FaultStatus.
+	// Kind is the failure. A zero Kind with a non-zero Status means
+	// FaultStatus; with a non-zero Delay (and no Status), FaultDelay.
 	Kind FaultKind
 	// Status is the HTTP status for FaultStatus (429, 500, 502, 503, 504 …).
 	Status int
 	// RetryAfter is the Retry-After header value for FaultStatus, e.g. "1" or
 	// an HTTP-date; "" sends none.
 	RetryAfter string
+	// Delay is how long FaultDelay holds the request before serving it.
+	Delay time.Duration
 }
 
 type pendingFault struct {
@@ -80,7 +93,8 @@ type pendingFault struct {
 // InjectFault arranges for the next f.Times requests matching f.Method and
 // f.Path to get the fault f. Faults are checked before authentication, in
 // the order they were injected; the first that matches is used. It panics
-// on a fault without a kind, or a FaultStatus without a status.
+// on a fault without a kind, a FaultStatus without a status, or a FaultDelay
+// without a positive Delay.
 //
 // Note that net/http's Transport silently retries a GET (or any replayable,
 // idempotent request) once on a fresh connection when a reused keep-alive
@@ -90,11 +104,17 @@ func (s *Server) InjectFault(f Fault) {
 	if f.Kind == FaultNone && f.Status != 0 {
 		f.Kind = FaultStatus
 	}
-	if f.Kind <= FaultNone || f.Kind > FaultStall {
+	if f.Kind == FaultNone && f.Delay > 0 {
+		f.Kind = FaultDelay
+	}
+	if f.Kind <= FaultNone || f.Kind > FaultDelay {
 		panic("hlrlookuptest: InjectFault needs a Kind (or a Status)")
 	}
 	if f.Kind == FaultStatus && (f.Status < 100 || f.Status > 999) {
 		panic("hlrlookuptest: InjectFault: FaultStatus needs a Status")
+	}
+	if f.Kind == FaultDelay && f.Delay <= 0 {
+		panic("hlrlookuptest: InjectFault: FaultDelay needs a positive Delay")
 	}
 	if f.Times <= 0 {
 		f.Times = 1

@@ -80,7 +80,12 @@ func (c *tc) try(method, pathQuery, ctype, body string) (resp, error) {
 	if ctype != "" {
 		req.Header.Set("Content-Type", ctype)
 	}
-	res, err := c.hc.Do(req)
+	return roundTrip(c.hc, req)
+}
+
+// roundTrip sends req with hc and reads the whole answer.
+func roundTrip(hc *http.Client, req *http.Request) (resp, error) {
+	res, err := hc.Do(req)
 	if err != nil {
 		return resp{}, err
 	}

@@ -23,6 +23,10 @@ type Request struct {
 	TransferEncoding []string // e.g. ["chunked"]
 	BodyBytes        int64    // request body bytes the server actually read
 
+	// ReferenceID and AccountID are the headers of those names (sent with
+	// lookups), "" when absent.
+	ReferenceID, AccountID string
+
 	// Status is the status sent; 0 when the connection was dropped without
 	// a response (and while the request is still in flight).
 	Status int

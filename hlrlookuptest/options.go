@@ -7,7 +7,8 @@ import (
 )
 
 // APIKey and Secret are the credentials of the default account of every
-// Server. Requests must carry them as the apikey and secret query parameters.
+// Server. Batches requests carry them as the apikey and secret query
+// parameters, lookup requests as api_key and api_secret in the JSON body.
 const (
 	APIKey = "test-key"
 	Secret = "test-secret"
@@ -41,6 +42,10 @@ type config struct {
 	maxBytes   int64
 	maxNumbers int
 	noNetwork  bool
+
+	balance        float64                              // every account's starting credit
+	lookupEnvelope Envelope                             // of the lookup endpoints' answers
+	lookupDelay    func(numbers []string) time.Duration // nil: none
 }
 
 func defaultConfig() config {
@@ -49,6 +54,9 @@ func defaultConfig() config {
 		processing: Instant(),
 		now:        time.Now,
 		envelope:   EnvelopeArray,
+
+		balance:        DefaultBalance,
+		lookupEnvelope: EnvelopeResults,
 	}
 }
 
@@ -182,4 +190,45 @@ func Rate(itemsPerSecond float64) Processing {
 		panic("hlrlookuptest: Rate needs a finite itemsPerSecond > 0")
 	}
 	return Processing{kind: procRate, rate: itemsPerSecond}
+}
+
+// DefaultBalance is every account's starting credit unless WithBalance sets
+// another: a billion credits, enough for any test or benchmark that does not
+// mean to run out (and exact in float64 to the quarter credit).
+const DefaultBalance = 1_000_000_000
+
+// WithBalance sets the starting credit of every account (the default one and
+// those added with WithAccount); the default is DefaultBalance. Lookups and
+// batch processing both spend it (see the package documentation); read and
+// change it with Server.Balance and Server.SetBalance. It panics on a
+// negative, NaN or infinite amount.
+func WithBalance(credits float64) ServerOption {
+	if !(credits >= 0) || math.IsInf(credits, 0) {
+		panic("hlrlookuptest: WithBalance needs a finite amount >= 0")
+	}
+	return func(c *config) { c.balance = credits }
+}
+
+// WithLookupEnvelope sets the envelope of the lookup endpoints' results:
+// EnvelopeResults ({"results":[…]}, the default, as production clients read
+// it) or EnvelopeBody ({"body":{"results":[…]}}, as the vendor's page shows
+// it). It panics on EnvelopeArray: no lookup answer is a bare array.
+func WithLookupEnvelope(e Envelope) ServerOption {
+	if e != EnvelopeResults && e != EnvelopeBody {
+		panic("hlrlookuptest: WithLookupEnvelope needs EnvelopeResults or EnvelopeBody")
+	}
+	return func(c *config) { c.lookupEnvelope = e }
+}
+
+// WithLookupDelay makes the lookup endpoints (hlr, mnp, validate) wait
+// delay(numbers) before applying and answering a valid request, numbers
+// being the request's telephone_number values in order, so that a test
+// decides which answers arrive late, whatever order the requests arrive
+// in. A wait ends early, without applying the request and without an
+// answer, when the request's context ends or the server closes. The wait is
+// a time.Timer, so inside a testing/synctest bubble (with WithoutNetwork) it
+// runs on the bubble's clock. delay must be safe for concurrent use; a
+// result <= 0 means no wait.
+func WithLookupDelay(delay func(numbers []string) time.Duration) ServerOption {
+	return func(c *config) { c.lookupDelay = delay }
 }

@@ -297,6 +297,22 @@ type resultsSnapshot struct {
 	args       argValues
 	completed  time.Time
 	envelope   Envelope
+	noCredit   map[int]bool // never written once the batch is COMPLETE
+}
+
+// record is the result of item i.
+func (snap *resultsSnapshot) record(i int) resultRecord {
+	if snap.noCredit[i] {
+		return insufficientCreditRecord(snap.numbers[i], snap.args)
+	}
+	return makeRecord(snap.numbers[i], snap.args, snap.completed)
+}
+
+// insufficientCreditRecord is the result of a number the account could not
+// pay for: only error and request_parameters are set, 0 credits.
+func insufficientCreditRecord(number string, args argValues) resultRecord {
+	rec := makeRecord(number, args, time.Time{})
+	return resultRecord{Error: "INSUFFICIENT_CREDIT", RequestParameters: rec.RequestParameters}
 }
 
 // handleResults serves GET /batches/{id}/results[?format=json|csv].
@@ -322,7 +338,7 @@ func (s *Server) handleResults(w http.ResponseWriter, r *http.Request, acct *acc
 	}
 	snap := &resultsSnapshot{
 		header: b.header, rows: b.rows, numbers: b.numbers, numColumns: b.numColumns,
-		args: b.args, completed: b.completed, envelope: s.cfg.envelope,
+		args: b.args, completed: b.completed, envelope: s.cfg.envelope, noCredit: b.noCredit,
 	}
 	s.mu.Unlock()
 
@@ -357,7 +373,7 @@ func (snap *resultsSnapshot) writeCSV(w io.Writer) error {
 	}
 	row := make([]string, 0, len(head))
 	for i, own := range snap.rows {
-		rec := makeRecord(snap.numbers[i], snap.args, snap.completed)
+		rec := snap.record(i)
 		row = append(append(row[:0], own...), rec.csvFields()...)
 		if err := cw.Write(row); err != nil {
 			return err
@@ -378,11 +394,11 @@ func (snap *resultsSnapshot) writeJSON(w io.Writer) error {
 		prefix, suffix = `{"body":{"results":[`, "]}}\n"
 	}
 	bw.WriteString(prefix)
-	for i, n := range snap.numbers {
+	for i := range snap.numbers {
 		if i > 0 {
 			bw.WriteByte(',')
 		}
-		b, err := json.Marshal(makeRecord(n, snap.args, snap.completed))
+		b, err := json.Marshal(snap.record(i))
 		if err != nil {
 			return err
 		}

@@ -2,6 +2,7 @@ package hlrlookuptest
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"net"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Server is an in-memory fake of the batches service, listening on a
@@ -34,6 +36,13 @@ type Server struct {
 	order   []*batch          // every batch ever created, oldest first
 	faults  []*pendingFault
 	log     []*Request
+
+	balances map[string]float64     // credit left, by API key
+	charges  map[string]int         // charges by number as sent
+	cache    map[cacheKey]time.Time // the private cache: when each lookup ran
+
+	inFlight    atomic.Int64
+	maxInFlight atomic.Int64
 }
 
 // NewServer starts a fake batches service on a loopback address, or in
@@ -45,9 +54,15 @@ func NewServer(opts ...ServerOption) *Server {
 		closing: make(chan struct{}),
 		nextID:  firstBatchID,
 		batches: make(map[string]*batch),
+		charges: make(map[string]int),
+		cache:   make(map[cacheKey]time.Time),
 	}
 	for _, o := range opts {
 		o(&s.cfg)
+	}
+	s.balances = make(map[string]float64, len(s.cfg.accounts))
+	for _, a := range s.cfg.accounts {
+		s.balances[a.key] = s.cfg.balance
 	}
 	if s.cfg.noNetwork {
 		s.mem = &memTransport{s: s}
@@ -90,14 +105,56 @@ func (s *Server) Transport() http.RoundTripper {
 	return s.ts.Client().Transport
 }
 
+// InFlight returns how many requests the server is handling now (stalled
+// and delayed ones included), on every route.
+func (s *Server) InFlight() int {
+	return int(s.inFlight.Load())
+}
+
+// MaxInFlight returns the largest number of requests the server handled at
+// the same time, on every route, since it started or since the last
+// ResetMaxInFlight: a test of a concurrency bound checks it.
+func (s *Server) MaxInFlight() int {
+	return int(s.maxInFlight.Load())
+}
+
+// ResetMaxInFlight sets MaxInFlight back to the number in flight now.
+func (s *Server) ResetMaxInFlight() {
+	s.maxInFlight.Store(s.inFlight.Load())
+}
+
+// enter counts a request in flight; the returned function counts it out.
+func (s *Server) enter() func() {
+	n := s.inFlight.Add(1)
+	for {
+		m := s.maxInFlight.Load()
+		if n <= m || s.maxInFlight.CompareAndSwap(m, n) {
+			break
+		}
+	}
+	return func() { s.inFlight.Add(-1) }
+}
+
 // route is a normalised request path.
 type route struct {
-	pattern string // "/batches/", "/batches/{id}", "/batches/{id}/source", "/batches/{id}/results", or "" if unknown
+	// pattern is "/batches/", "/batches/{id}", "/batches/{id}/source",
+	// "/batches/{id}/results", "/apiv2/hlr", "/apiv2/mnp",
+	// "/apiv2/validate", "/apiv2/balance", or "" if unknown.
+	pattern string
 	id      string
+	apiv2   bool   // the path is under /apiv2/
+	lookup  string // for an /apiv2/ route: "hlr", "mnp", "validate" or "balance"
 }
 
 // parseRoute maps a URL path to its route; a trailing slash is optional.
 func parseRoute(p string) route {
+	if rest, ok := strings.CutPrefix(p, lookupPrefix+"/"); ok || p == lookupPrefix {
+		switch kind := strings.TrimSuffix(rest, "/"); kind {
+		case kindHLR, kindMNP, kindValidate, kindBalance:
+			return route{pattern: lookupPrefix + "/" + kind, apiv2: true, lookup: kind}
+		}
+		return route{apiv2: true}
+	}
 	rest, ok := strings.CutPrefix(p, "/batches")
 	if !ok {
 		return route{}
@@ -135,8 +192,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		ContentType:      r.Header.Get("Content-Type"),
 		ContentLength:    r.ContentLength,
 		TransferEncoding: append([]string(nil), r.TransferEncoding...),
+		ReferenceID:      s.redactSecrets(r.Header.Get("ReferenceID")),
+		AccountID:        s.redactSecrets(r.Header.Get("AccountID")),
 		At:               s.cfg.now(),
 	}
+	defer s.enter()()
 	pattern := rt.pattern
 	if pattern == "" {
 		pattern = r.URL.Path
@@ -205,11 +265,37 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		finish(0, false)
 		panic(http.ErrAbortHandler)
+	case FaultDelay:
+		if !s.wait(r.Context(), fault.Delay) {
+			finish(0, false)
+			panic(http.ErrAbortHandler)
+		}
+		sw := &statusWriter{ResponseWriter: w}
+		s.serve(sw, r, rt)
+		finish(sw.code(), true)
 	}
+}
+
+// wait waits d on a time.Timer; it reports false if ctx ended or the
+// server closed first.
+func (s *Server) wait(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+	case <-s.closing:
+	}
+	return false
 }
 
 // serve authenticates and dispatches a request to its handler.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt route) {
+	if rt.apiv2 {
+		s.serveLookup(w, r, rt.lookup)
+		return
+	}
 	acct, ok := s.authenticate(r)
 	if !ok {
 		drain(r.Body)
