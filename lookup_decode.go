@@ -124,15 +124,7 @@ func (c *Client) decodeLookupResponse(op, path string, resp *http.Response) ([]*
 	if err != nil {
 		return nil, err
 	}
-	var out []*Result
-	var derr error
-	for r, err := range decodeJSONResults(bytes.NewReader(data)) {
-		if err != nil {
-			derr = err
-			break
-		}
-		out = append(out, r)
-	}
+	out, derr := decodeLookupResults(data)
 	if derr == nil {
 		return out, nil
 	}
@@ -140,6 +132,19 @@ func (c *Client) decodeLookupResponse(op, path string, resp *http.Response) ([]*
 		return nil, ae
 	}
 	return nil, c.unexpectedLookupAnswer(op, path, resp, data, derr)
+}
+
+// decodeLookupResults decodes the results of a lookup answer's body with
+// the results' one JSON decoding path (decodeJSONResults).
+func decodeLookupResults(data []byte) ([]*Result, error) {
+	var out []*Result
+	for r, err := range decodeJSONResults(bytes.NewReader(data)) {
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
 }
 
 // lookupBodyBytes returns the body send buffered (bufferBody).
