@@ -81,9 +81,10 @@ func WithBaseURL(rawURL string) Option {
 // results file; prefer a context deadline for whole calls.
 //
 // Warning: hc's Transport sends the request, so it sees the credentials:
-// r.URL carries ?apikey=…&secret=…. A tracing or logging wrapper there
-// (otelhttp, a dumping RoundTripper) records the secret unless you make it
-// drop the query. The SDK's own logs and errors never show it.
+// r.URL carries ?apikey=…&secret=… (an instant lookup's body carries
+// api_key and api_secret). A tracing or logging wrapper there (otelhttp, a
+// dumping RoundTripper) records the secret unless you make it drop the
+// query and the body. The SDK's own logs and errors never show it.
 //
 // A redirect whose URL carries the secret is refused before anything is
 // sent to it; hc's CheckRedirect, if any, runs after that check (without
