@@ -294,11 +294,12 @@ func (c *Client) lookupChunk(ctx context.Context, o *lookupCall, numbers []strin
 	}
 	var stale []int // repeats answered from a cache older than the call
 	firstSent := time.Now()
+	repeatArgs, canRepeat := lookupRepeatArguments(o.args)
 	var lastErr error
 	for attempt := 0; ; attempt++ {
 		args := o.args
 		if attempt > 0 {
-			args = lookupRepeatArguments(o.args)
+			args = repeatArgs
 		}
 		batch := make([]string, len(pending))
 		for j, i := range pending {
@@ -329,7 +330,7 @@ func (c *Client) lookupChunk(ctx context.Context, o *lookupCall, numbers []strin
 				lastErr = fmt.Errorf("%w: the answer has no result for %d of the numbers", ErrUnexpectedResponse, len(pending))
 			}
 		}
-		if len(pending) == 0 || attempt >= c.retry.MaxRetries || ctx.Err() != nil || err != nil && !lookupOutcomeUnknown(err) {
+		if len(pending) == 0 || !canRepeat || attempt >= c.retry.MaxRetries || ctx.Err() != nil || err != nil && !lookupOutcomeUnknown(err) {
 			break
 		}
 		c.logger.LogAttrs(ctx, slog.LevelDebug, "hlrlookup: repeating a lookup whose outcome is unknown, from the private cache",

@@ -19,8 +19,7 @@ import (
 // and which numbers come back as results or in doubt.
 func TestLookupNeverPaysTwice(t *testing.T) {
 	t.Parallel()
-	three := 3
-	zero := 0
+	three, zero, yes, no := 3, 0, true, false
 	fresh := func(lr lookupRequest) string { return lookupAnswer(lr, time.Now()) }
 	old := func(lr lookupRequest) string { return lookupAnswer(lr, time.Now().Add(-time.Hour)) }
 	answer := func(f func(lookupRequest) string) func(lookupRequest) (int, string, error) {
@@ -45,6 +44,8 @@ func TestLookupNeverPaysTwice(t *testing.T) {
 		{"504 then connection lost, then ours", nil, 3, steps(status(504), lost, answer(fresh)), []string{"", "1", "1"}, []int{2, 2, 2}, nil, nil},
 		{"connection lost after sending, caller's cache 0", &BatchArguments{CacheDaysPrivate: &zero}, 2, steps(lost, answer(fresh)), []string{"0", "1"}, []int{2, 2}, nil, nil},
 		{"caller allows the cache: same request, old answer fine", &BatchArguments{CacheDaysPrivate: &three}, 2, steps(status(500), answer(old)), []string{"3", "3"}, []int{2, 2}, nil, nil},
+		{"save_to_cache NO: no repeat is safe", &BatchArguments{SaveToCache: &no}, 2, steps(status(500)), []string{""}, []int{2}, []string{"a", "b"}, ErrServer},
+		{"save_to_cache YES: repeated", &BatchArguments{SaveToCache: &yes}, 2, steps(status(500), answer(fresh)), []string{"", "1"}, []int{2, 2}, nil, nil},
 		{"no retries allowed", nil, 0, steps(status(500)), []string{""}, []int{2}, []string{"a", "b"}, ErrServer},
 		{"500 every time", nil, 2, steps(status(500)), []string{"", "1", "1"}, []int{2, 2, 2}, []string{"a", "b"}, ErrServer},
 		{"401 on the repeat", nil, 2, steps(status(500), status(401)), []string{"", "1"}, []int{2, 2}, []string{"a", "b"}, ErrUnauthorized},

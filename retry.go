@@ -70,7 +70,9 @@ import (
 //     second the first attempt was sent, or it is a per-number error or a
 //     BAD_FORMAT (nothing looked up). Any other number, and any number still
 //     unsettled after MaxRetries repeats, ends in an error matching
-//     ErrOutcomeUnknown that names it (LookupOutcomeError).
+//     ErrOutcomeUnknown that names it (LookupOutcomeError). With
+//     save_to_cache set to anything but YES nothing is repeated: the first
+//     attempt's lookups may not be in the private cache.
 //
 // WaitForBatch polls on after a temporary failure (429, 5xx, no answer;
 // each counted after the request's own retries) and gives up at the
@@ -470,12 +472,18 @@ func lookupPrivateCacheDays(args lookupArgs) int {
 // outcome is unknown: the caller's, with cache_days_private raised to 1
 // when it was below. A number the first attempt looked up is then answered
 // from the private cache, free (LOOKUPS.md, cache system): the repeat cannot
-// charge for it again.
-func lookupRepeatArguments(args lookupArgs) lookupArgs {
-	if lookupPrivateCacheDays(args) >= 1 {
-		return args // the repeat is the same request, already safe
+// charge for it again. ok is false when no repeat is safe: the caller set
+// save_to_cache to anything but YES, so the first attempt's lookups may not
+// be in the private cache (whether save_to_cache NO also keeps a result
+// out of the private cache is not documented; the SDK assumes it may).
+func lookupRepeatArguments(args lookupArgs) (_ lookupArgs, ok bool) {
+	if raw, set := args.get(argSaveToCache); set && string(raw) != `"YES"` {
+		return nil, false
 	}
-	return args.with(argCacheDaysPrivate, []byte("1"))
+	if lookupPrivateCacheDays(args) >= 1 {
+		return args, true // the repeat is the same request, already safe
+	}
+	return args.with(argCacheDaysPrivate, []byte("1")), true
 }
 
 // lookupAnswerIsOurs reports whether r, the answer of a repeat, may be
