@@ -1,7 +1,6 @@
 package hlrlookup
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -22,29 +21,11 @@ import (
 
 const testLookupURL = "https://lookup.test/apiv2"
 
-// lockedBuffer collects log output from concurrent requests.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // newLookupClient is newMockClient pointed at testLookupURL, logging at
 // debug level into the returned buffer.
-func newLookupClient(t *testing.T, opts ...Option) (*Client, *httpmock.MockTransport, *lockedBuffer) {
+func newLookupClient(t *testing.T, opts ...Option) (*Client, *httpmock.MockTransport, *LogSink) {
 	t.Helper()
-	logs := &lockedBuffer{}
+	logs := &LogSink{}
 	all := append([]Option{WithLookupURL(testLookupURL),
 		WithLogger(slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))}, opts...)
 	c, mt := newMockClient(t, all...)
@@ -99,7 +80,7 @@ func echoResponder(t *testing.T) httpmock.Responder {
 
 // assertLookupNoSecret fails when the secret shows in err (every format
 // and every error of its chain), in the logs or in the results.
-func assertLookupNoSecret(t *testing.T, err error, logs *lockedBuffer, results []*Result) {
+func assertLookupNoSecret(t *testing.T, err error, logs *LogSink, results []*Result) {
 	t.Helper()
 	if err != nil {
 		assertNoSecret(t, "error", err)
