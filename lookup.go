@@ -152,7 +152,8 @@ func sliceSeq(s []string) iter.Seq[string] {
 // opts.Concurrency requests of MaxLookupNumbers numbers in flight, and yields
 // one *Result per number in input order; memory is bounded by that window,
 // not by the input. Breaking out of the loop sends no further request and
-// cancels those in flight.
+// cancels those in flight (their lookups may have run and been charged;
+// their results are dropped).
 //
 // On an error it yields (nil, err) and stops; when a request's outcome is
 // unknown (see the README, "Retries"), it yields, for that request's

@@ -93,7 +93,7 @@ func TestLookupFlowSplitsInOrder(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		srv := newFake(t, hlrlookuptest.WithoutNetwork(), hlrlookuptest.WithLookupDelay(func(ns []string) time.Duration {
-			i, _ := strconv.Atoi(ns[0][len(ns[0])-5:]) // 10000 + the number's index
+			i, _ := strconv.Atoi(ns[0][len(ns[0])-5:])              // 10000 + the number's index
 			return time.Duration(1000-(i-10000)) * time.Millisecond // the first request answers last
 		}))
 		c := lookupClient(srv)

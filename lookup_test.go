@@ -14,6 +14,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/jarcoal/httpmock"
@@ -569,3 +570,29 @@ func TestLookupsStreamBoundedAndStops(t *testing.T) {
 }
 
 var _ iter.Seq[string] = sliceSeq(nil)
+
+// TestLookupRetryAfterHonoured: a 429 on a lookup is retried after the
+// server's Retry-After (on the synctest clock), capped at MaxWait.
+func TestLookupRetryAfterHonoured(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		c, mt, _ := newLookupClient(t, WithRetryPolicy(RetryPolicy{MaxRetries: 2, MinWait: time.Millisecond, MaxWait: time.Minute}))
+		var sent []time.Time
+		mt.RegisterResponder("POST", testLookupURL+"/hlr", func(r *http.Request) (*http.Response, error) {
+			sent = append(sent, time.Now())
+			if len(sent) == 1 {
+				resp := httpmock.NewStringResponse(429, readTestdata(t, "lookups/error_too_many_requests.json"))
+				resp.Header.Set("Retry-After", "7")
+				return resp, nil
+			}
+			return echoResponder(t)(r)
+		})
+		res, err := c.LookupHLR(t.Context(), []string{"+447700900123"}, nil)
+		if err != nil || len(res) != 1 {
+			t.Fatalf("%v, %v", res, err)
+		}
+		if len(sent) != 2 || sent[1].Sub(sent[0]) != 7*time.Second {
+			t.Errorf("sent at %v, want a retry 7s after the 429", sent)
+		}
+	})
+}
