@@ -2,7 +2,6 @@ package hlrlookup
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"iter"
 	"log/slog"
@@ -455,5 +454,3 @@ func quoteNumbers(ns []string) string {
 	}
 	return b.String()
 }
-
-func isOutcomeUnknown(err error) bool { return err != nil && errors.Is(err, ErrOutcomeUnknown) }
