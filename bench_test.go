@@ -208,6 +208,7 @@ type benchRecord struct {
 	CurrentNetwork           string          `json:"current_network"`
 	CurrentNetworkDetails    benchNetDetails `json:"current_network_details"`
 	IsPorted                 string          `json:"is_ported"`
+	DisposableNumber         string          `json:"disposable_number,omitempty"` // instant lookups only
 	Timestamp                string          `json:"timestamp"`
 	TelephoneNumberType      string          `json:"telephone_number_type"`
 	SMSEmail                 string          `json:"sms_email"`

@@ -37,6 +37,7 @@ const maxMetadataBytes = 8 << 20
 // it with slog, shows the base URL and a masked API key only.
 type Client struct {
 	baseURL   *url.URL // always ends in "/"
+	lookupURL *url.URL // the instant lookups' base (APIv2); always ends in "/"
 	apiKey    string
 	secret    string
 	userAgent string
@@ -51,6 +52,7 @@ type Option func(*options) error
 
 type options struct {
 	baseURL    string
+	lookupURL  string
 	httpClient *http.Client
 	retry      RetryPolicy
 	logger     *slog.Logger
@@ -79,9 +81,10 @@ func WithBaseURL(rawURL string) Option {
 // results file; prefer a context deadline for whole calls.
 //
 // Warning: hc's Transport sends the request, so it sees the credentials:
-// r.URL carries ?apikey=…&secret=…. A tracing or logging wrapper there
-// (otelhttp, a dumping RoundTripper) records the secret unless you make it
-// drop the query. The SDK's own logs and errors never show it.
+// r.URL carries ?apikey=…&secret=… (an instant lookup's body carries
+// api_key and api_secret). A tracing or logging wrapper there (otelhttp, a
+// dumping RoundTripper) records the secret unless you make it drop the
+// query and the body. The SDK's own logs and errors never show it.
 //
 // A redirect whose URL carries the secret is refused before anything is
 // sent to it; hc's CheckRedirect, if any, runs after that check (without
@@ -162,7 +165,7 @@ func NewClient(apiKey, secret string, opts ...Option) (*Client, error) {
 	if strings.TrimSpace(secret) == "" {
 		return nil, errors.New("hlrlookup: NewClient: the API secret is empty")
 	}
-	o := options{baseURL: DefaultBaseURL, retry: defaultRetryPolicy()}
+	o := options{baseURL: DefaultBaseURL, lookupURL: DefaultLookupURL, retry: defaultRetryPolicy()}
 	for _, opt := range opts {
 		if opt == nil {
 			continue
@@ -175,8 +178,13 @@ func NewClient(apiKey, secret string, opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
+	lookupBase, err := parseBaseURL(o.lookupURL)
+	if err != nil {
+		return nil, err
+	}
 	c := &Client{
 		baseURL:   base,
+		lookupURL: lookupBase,
 		apiKey:    apiKey,
 		secret:    secret,
 		userAgent: sdkUserAgent(o.userAgent),
@@ -303,14 +311,20 @@ func isLoopback(host string) bool {
 // into HTTP.
 type request struct {
 	op          string     // what the user called, e.g. "create batch"
+	base        *url.URL   // the base r.path is relative to; nil means the batches' base URL
 	method      string     // HTTP method
 	path        string     // relative to the base URL, e.g. "batches/42"
 	query       url.Values // built by encodeQuery; never credentials
 	jsonBody    any        // marshalled as the body when non-nil
 	body        func() (io.Reader, error)
 	contentType string
-	size        int64 // Content-Length of body; -1 unknown
+	headers     http.Header // extra request headers (an instant lookup's ReferenceID, AccountID)
+	size        int64       // Content-Length of body; -1 unknown
 	mode        retryMode
+	// bodyCredentials: the credentials travel in the JSON body (an instant
+	// lookup); authTransport adds none to the query and a redirect is
+	// refused, since following it could send the body elsewhere.
+	bodyCredentials bool
 	// buffer reads a 2xx body (at most maxMetadataBytes+1) inside the retry
 	// loop, so that a body cut short counts as a failed attempt: retried
 	// like a dropped connection when the mode allows, else a *RequestError
@@ -328,6 +342,8 @@ type callState struct {
 	mode     retryMode
 	attempts int
 	started  time.Time
+	// bodyCredentials: see request.bodyCredentials.
+	bodyCredentials bool
 	// mayHaveActed: an attempt before the last may have reached the
 	// service and been applied (sent, then no answer, or 500/502/504).
 	mayHaveActed bool
@@ -362,13 +378,17 @@ func (c *Client) send(ctx context.Context, r *request) (*http.Response, error) {
 	if ctx == nil {
 		return nil, fmt.Errorf("hlrlookup: %s: nil context", r.op)
 	}
-	u := *c.baseURL
-	u.Path = c.baseURL.Path + r.path
+	base := c.baseURL
+	if r.base != nil {
+		base = r.base
+	}
+	u := *base
+	u.Path = base.Path + r.path
 	if len(r.query) > 0 {
 		u.RawQuery = r.query.Encode()
 	}
 
-	st := &callState{op: r.op, method: r.method, path: u.Path, mode: r.mode, started: time.Now()}
+	st := &callState{op: r.op, method: r.method, path: u.Path, mode: r.mode, started: time.Now(), bodyCredentials: r.bodyCredentials}
 	if err := ctx.Err(); err != nil { // nothing was sent
 		return nil, &RequestError{Op: r.op, Method: r.method, Path: u.Path, Attempts: 0, Err: err}
 	}
@@ -403,6 +423,11 @@ func (c *Client) send(ctx context.Context, r *request) (*http.Response, error) {
 	}
 	if r.buffer {
 		req.SetResponseHandler(bufferBody)
+	}
+	for k, vs := range r.headers {
+		for _, v := range vs {
+			req.Header.Add(k, v)
+		}
 	}
 	req.Header.Set("User-Agent", c.userAgent)
 	req.Header.Set("Accept", "application/json, text/csv;q=0.9, */*;q=0.5")

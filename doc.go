@@ -30,6 +30,10 @@
 //   - [Client.WaitForBatch]: GET /batches/{id}, polled
 //   - [Client.Download], [Client.DownloadTo], [Client.DownloadFile], [Client.Results]: GET /batches/{id}/results
 //   - [Client.DeleteBatch]: DELETE /batches/{id}
+//   - [Client.LookupHLR], [Client.LookupMNP], [Client.ValidateNumbers],
+//     [Client.Lookups]: POST /apiv2/hlr, /apiv2/mnp, /apiv2/validate on the
+//     lookup URL ([WithLookupURL]), at most [MaxLookupNumbers] numbers each
+//   - [Client.Balance]: POST /apiv2/balance
 //
 // # Documented and assumed wire details
 //
@@ -80,7 +84,11 @@
 // context's deadline the call fails at once instead of waiting. A create
 // whose outcome is unknown returns an error matching [ErrOutcomeUnknown]; an
 // upload whose outcome is unknown is settled by reading the batch, so data is
-// stored exactly once.
+// stored exactly once. A lookup whose outcome is unknown is repeated only
+// from the private cache (cache_days_private of at least 1), so that nothing
+// is paid for twice, and an answer older than the call is not passed off as
+// a fresh lookup: the numbers left in doubt come back in a
+// [*LookupOutcomeError] matching [ErrOutcomeUnknown].
 //
 // # Security
 //
@@ -91,5 +99,8 @@
 // every encoding, and a redirect that carries it is refused. The one place
 // that does see the secret is the transport given with [WithHTTPClient]: it
 // sends the request, so a tracing or logging wrapper there must drop the
-// query. Nothing is logged unless [WithLogger] is given.
+// query. The instant lookups take the credentials in the JSON body instead:
+// the SDK adds none to their query, never logs a request body, keeps the
+// secret out of errors and logs as above, and refuses any redirect of such a
+// request. Nothing is logged unless [WithLogger] is given.
 package hlrlookup

@@ -145,6 +145,9 @@ type APIError struct {
 	// earlierMayHaveActed: an earlier attempt of this call may have been
 	// applied (no answer after sending, or 500/502/504).
 	earlierMayHaveActed bool
+	// lookup: the answer to an instant lookup (APIv2), where a 404 means
+	// "not an APIv2 endpoint", not "no such batch".
+	lookup bool
 }
 
 // Error names the operation, the request, the status, the server's words and
@@ -180,6 +183,9 @@ func (e *APIError) Error() string {
 // Is reports whether target is the sentinel for this error's code or, when
 // the code is not one of the service's, its status.
 func (e *APIError) Is(target error) bool {
+	if e.lookup && target == ErrBatchNotFound {
+		return false
+	}
 	k, ok := classify(e.StatusCode, e.Code)
 	return ok && k.sentinel == target
 }
@@ -214,9 +220,16 @@ func (c *Client) newAPIError(st *callState, resp *http.Response) *APIError {
 		Op:         st.op,
 
 		earlierMayHaveActed: st.mayHaveActed,
+		lookup:              st.bodyCredentials,
 	}
 	if k, ok := classify(e.StatusCode, e.Code); ok {
 		e.Hint = k.hint
+	}
+	if e.lookup && e.StatusCode == http.StatusNotFound {
+		e.Hint = lookupNotFoundHint
+		if e.Message == "" {
+			e.Message = lookupNotFoundMessage
+		}
 	}
 	if d, ok := retryAfter(resp); ok {
 		e.RetryAfter = d

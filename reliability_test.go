@@ -595,7 +595,7 @@ func relCheckTyped(t *testing.T, err error) {
 // and the fake's log; and, once all cells ran, in the logs of all.
 func TestFaultMatrix(t *testing.T) {
 	t.Parallel()
-	logs := &secWriter{}
+	logs := &hlrlookup.LogSink{}
 	env := relEnv{apiKey: "leak-test-key", secret: secSecret,
 		logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
 	var (

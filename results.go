@@ -94,6 +94,7 @@ type Result struct {
 	SMSEmail          string
 	MMSEmail          string
 	USAStatus         string // the usa_status output field, when requested
+	DisposableNumber  string // disposable_number: YES, NO or empty (instant lookups)
 }
 
 // OK reports whether the lookup succeeded: error is empty or "NONE". It makes
@@ -357,6 +358,7 @@ func buildResultFields() map[string]fieldSetter {
 		"sms_email":                  str(func(r *Result) *string { return &r.SMSEmail }),
 		"mms_email":                  str(func(r *Result) *string { return &r.MMSEmail }),
 		"usa_status":                 str(func(r *Result) *string { return &r.USAStatus }),
+		"disposable_number":          str(func(r *Result) *string { return &r.DisposableNumber }),
 		"live_status": func(r *Result, v string) error {
 			r.LiveStatus = LiveStatus(v)
 			return nil

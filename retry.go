@@ -58,6 +58,22 @@ import (
 //     may have acted (no answer after sending, or 500/502/504); after a 429 or
 //     503 the 404 is returned (deletedByEarlierAttempt).
 //
+//   - An instant lookup (POST /hlr, /mnp, /validate) whose outcome is
+//     unknown (a 500, 502 or 504, the connection lost after sending, a 2xx
+//     answer that could not be read or lacks some numbers) may have run and
+//     been charged. It is repeated, for the numbers not settled, only with
+//     cache_days_private of at least 1 (lookupRepeatArguments), so that a
+//     number the first attempt did look up is answered from the private
+//     cache, free. When the caller asked for no cache (cache_days_private
+//     unset or 0), a repeat's answer is accepted only if it is the fresh
+//     lookup asked for (lookupAnswerIsOurs): its timestamp is not before the
+//     second the first attempt was sent, or it is a per-number error or a
+//     BAD_FORMAT (nothing looked up). Any other number, and any number still
+//     unsettled after MaxRetries repeats, ends in an error matching
+//     ErrOutcomeUnknown that names it (LookupOutcomeError). With
+//     save_to_cache set to anything but YES nothing is repeated: the first
+//     attempt's lookups may not be in the private cache.
+//
 // WaitForBatch polls on after a temporary failure (429, 5xx, no answer;
 // each counted after the request's own retries) and gives up at the
 // maxPollFailures-th in a row (pollTolerates).
@@ -295,7 +311,7 @@ func transportRetryable(ctx context.Context, err error) bool {
 		invalid     x509.CertificateInvalidError
 	)
 	return !(errors.As(err, &certErr) || errors.As(err, &unknownAuth) || errors.As(err, &hostErr) || errors.As(err, &invalid) ||
-		errors.Is(err, errRedirectCarriesSecret) || errors.As(err, new(*redirectRefusedError)) ||
+		errors.Is(err, errRedirectCarriesSecret) || errors.Is(err, errRedirectOfBodyCredentials) || errors.As(err, new(*redirectRefusedError)) ||
 		strings.Contains(err.Error(), "failed to parse Location header"))
 }
 
@@ -425,4 +441,69 @@ func (c *Client) resolveUpload(ctx context.Context, op string, id BatchID, err e
 		return false, fmt.Errorf("%w; sent %d times, and the batch has no data, so the upload was NOT stored and can be uploaded again", err, resends+1)
 	}
 	return true, nil
+}
+
+// lookupOutcomeUnknown reports whether a lookup request that failed with err
+// may have run, and been charged: the connection was lost after sending, a
+// 500, 502 or 504 came back, or a 2xx answer could not be read.
+func lookupOutcomeUnknown(err error) bool {
+	var re *RequestError
+	var ae *APIError
+	return errors.As(err, &re) && re.Sent && !errors.Is(err, errRedirectOfBodyCredentials) ||
+		errors.As(err, &ae) && (ae.StatusCode == 500 || ae.StatusCode == 502 || ae.StatusCode == 504) ||
+		errors.Is(err, ErrUnexpectedResponse)
+}
+
+// lookupPrivateCacheDays is the cache_days_private the caller asked for (0
+// when unset or unreadable).
+func lookupPrivateCacheDays(args lookupArgs) int {
+	raw, ok := args.get(argCacheDaysPrivate)
+	if !ok {
+		return 0
+	}
+	n, err := parseResultInt(strings.Trim(string(raw), `"`))
+	if err != nil {
+		return 0
+	}
+	return n
+}
+
+// lookupRepeatArguments are the options of a repeat of a lookup whose
+// outcome is unknown: the caller's, with cache_days_private raised to 1
+// when it was below. A number the first attempt looked up is then answered
+// from the private cache, free (WIRE.md row L19): the repeat cannot
+// charge for it again. ok is false when no repeat is safe: the caller set
+// save_to_cache to anything but YES, so the first attempt's lookups may not
+// be in the private cache (whether save_to_cache NO also keeps a result
+// out of the private cache is not documented; the SDK assumes it may).
+func lookupRepeatArguments(args lookupArgs) (_ lookupArgs, ok bool) {
+	if raw, set := args.get(argSaveToCache); set && string(raw) != `"YES"` {
+		return nil, false
+	}
+	if lookupPrivateCacheDays(args) >= 1 {
+		return args, true // the repeat is the same request, already safe
+	}
+	return args.with(argCacheDaysPrivate, []byte("1")), true
+}
+
+// lookupAnswerIsOurs reports whether r, the answer of a repeat, may be
+// handed back as the answer to the caller's request, whose first attempt
+// was sent at firstSent: always when the caller allowed the private cache
+// (cache_days_private ≥ 1: a cached answer is what was asked for); else
+// when it is a per-number error (INSUFFICIENT_CREDIT, INTERNAL_ERROR) or a
+// BAD_FORMAT, which come from no lookup, or when its timestamp is not
+// before the second the first attempt was sent (timestamps are whole
+// seconds): that is our first attempt's lookup, or a fresh one. An older
+// timestamp is a cached answer from before the call, which the caller did
+// not ask for, and a missing timestamp cannot be told apart from one.
+func lookupAnswerIsOurs(r *Result, callerArgs lookupArgs, firstSent time.Time) bool {
+	switch {
+	case lookupPrivateCacheDays(callerArgs) >= 1:
+		return true
+	case !r.OK(), r.TelephoneNumberType == NumberTypeBadFormat:
+		return true
+	case r.Timestamp.IsZero():
+		return false
+	}
+	return !r.Timestamp.Before(firstSent.Truncate(time.Second))
 }

@@ -1,10 +1,8 @@
 package hlrlookup_test
 
 import (
-	"bytes"
 	"fmt"
 	"net/url"
-	"sync"
 	"testing"
 
 	"github.com/seed682fd871/hlrlookup"
@@ -13,24 +11,6 @@ import (
 // secSecret is distinctive, and differs from its query-escaped form, so
 // that both spellings can be looked for.
 const secSecret = "Zebra/Quartz+9f3e-secret"
-
-// secWriter is a concurrency-safe log sink.
-type secWriter struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (w *secWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.buf.Write(p)
-}
-
-func (w *secWriter) String() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.buf.String()
-}
 
 // secRenderings gives every way a user might print err and its chain.
 func secRenderings(err error) []string {

@@ -35,6 +35,11 @@ const (
 // errRedirectCarriesSecret refuses a redirect whose URL carries the secret.
 var errRedirectCarriesSecret = errors.New("hlrlookup: refused to follow a redirect whose URL carries the API secret")
 
+// errRedirectOfBodyCredentials refuses any redirect of a request whose body
+// carries the credentials (an instant lookup): following a 307 or 308 would
+// send the body, secret included, to wherever the Location points.
+var errRedirectOfBodyCredentials = errors.New("hlrlookup: refused to follow a redirect of a request whose body carries the API secret")
+
 // maxRedirects is net/http's own limit, kept when the caller's client has no
 // CheckRedirect.
 const maxRedirects = 10
@@ -47,6 +52,9 @@ const maxRedirects = 10
 // (net/http's limit of 10 redirects without one).
 func checkRedirect(secret string, next func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
 	return func(req *http.Request, via []*http.Request) error {
+		if st := stateOf(req.Context()); st != nil && st.bodyCredentials {
+			return errRedirectOfBodyCredentials
+		}
 		dropCredentialParams(req.URL)
 		if urlCarries(req.URL, secret) {
 			return errRedirectCarriesSecret
@@ -122,7 +130,10 @@ func urlCarries(u *url.URL, secret string) bool {
 // API's own scheme and host, beneath the retry layer, and hands back the
 // original, credential-free request on the response. Requests to any other
 // host (a redirect, say) never get credentials: echoed ones are dropped, and
-// a request whose URL still carries the secret is not sent.
+// a request whose URL still carries the secret is not sent. A request whose
+// call state says its body carries the credentials (an instant lookup) gets
+// none in its query either, whatever its host: the lookup host may be the
+// batches host.
 type authTransport struct {
 	base           http.RoundTripper
 	scheme, host   string
@@ -130,7 +141,8 @@ type authTransport struct {
 }
 
 func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.URL.Scheme != t.scheme || !strings.EqualFold(req.URL.Host, t.host) {
+	if st := stateOf(req.Context()); st != nil && st.bodyCredentials ||
+		req.URL.Scheme != t.scheme || !strings.EqualFold(req.URL.Host, t.host) {
 		clean, err := t.withoutCredentials(req)
 		if err != nil {
 			if req.Body != nil {
