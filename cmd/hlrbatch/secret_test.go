@@ -58,7 +58,7 @@ func TestSecretNeverPrinted(t *testing.T) {
 		{wrongKey, []string{"list"}},
 		{wrongKey, []string{"run", numbersCSV}},
 		{env, []string{"list", "--base-url", "http://example.com"}}, // refused: not https
-		{env, []string{"lookup", "+447700900001", "12345"}}, // the injected hang-up: 12345 (not cached) in doubt
+		{env, []string{"lookup", "+447700900001", "12345"}},         // the injected hang-up: 12345 (not cached) in doubt
 		{env, []string{"lookup", "--mnp", "--json", "-"}},
 		{env, []string{"lookup", "--save-to-cache", "no", "+447700900001"}},
 		{wrongKey, []string{"lookup", "+447700900001"}},
