@@ -2,7 +2,6 @@ package hlrlookup
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"iter"
 	"log/slog"
@@ -102,10 +101,12 @@ type LookupOptions struct {
 // BAD_FORMAT, free of charge. No numbers, no request.
 //
 // A per-number failure (INSUFFICIENT_CREDIT, INTERNAL_ERROR) is a Result with
-// Error set, not an error of the call. On an error the results received so
-// far come back with it, in input order; a number whose lookup may or may
-// not have run (and been charged) has a nil entry, and the error matches
-// ErrOutcomeUnknown and names it (see the README, "Retries").
+// Error set, not an error of the call. On an error (the first one) the
+// results come back with it for every number sent, in input order, which is
+// a prefix of numbers (no new request is sent after a failure, but those in
+// flight are finished); a number whose request failed has a nil entry. When
+// a number's lookup may or may not have run (and been charged), the error
+// matches ErrOutcomeUnknown and names it (see the README, "Retries").
 func (c *Client) LookupHLR(ctx context.Context, numbers []string, opts *LookupOptions) ([]*Result, error) {
 	return c.lookupAll(ctx, LookupHLR, numbers, opts)
 }
@@ -124,15 +125,16 @@ func (c *Client) ValidateNumbers(ctx context.Context, numbers []string, opts *Lo
 }
 
 func (c *Client) lookupAll(ctx context.Context, kind LookupKind, numbers []string, opts *LookupOptions) ([]*Result, error) {
+	if _, err := c.prepareLookup(ctx, kind, sliceSeq(numbers), opts); err != nil {
+		return nil, err // refused before any request
+	}
 	out := make([]*Result, 0, len(numbers))
 	var first error
 	for res, err := range c.Lookups(ctx, kind, sliceSeq(numbers), opts) {
 		if err != nil && first == nil {
 			first = err
 		}
-		if res != nil || isOutcomeUnknown(err) {
-			out = append(out, res)
-		}
+		out = append(out, res) // one value per number sent
 	}
 	return out, first
 }
@@ -155,11 +157,13 @@ func sliceSeq(s []string) iter.Seq[string] {
 // cancels those in flight (their lookups may have run and been charged;
 // their results are dropped).
 //
-// On an error it yields (nil, err) and stops; when a request's outcome is
-// unknown (see the README, "Retries"), it yields, for that request's
-// numbers in order, the results it could settle and (nil, err) for each
-// number in doubt, err matching ErrOutcomeUnknown, and stops after them.
-// Bad options are refused before any request.
+// It yields one value per number sent: (result, nil), or (nil, err) for a
+// number whose request failed; when a request's outcome is unknown (see the
+// README, "Retries"), err matches ErrOutcomeUnknown and names the numbers in
+// doubt. After a failed request no new request is sent, but those already
+// in flight are finished and their values yielded, so that no answer paid
+// for is dropped; then the sequence ends. Bad options are refused before
+// any request, with a single (nil, err).
 func (c *Client) Lookups(ctx context.Context, kind LookupKind, numbers iter.Seq[string], opts *LookupOptions) iter.Seq2[*Result, error] {
 	return func(yield func(*Result, error) bool) {
 		o, err := c.prepareLookup(ctx, kind, numbers, opts)
@@ -189,8 +193,9 @@ func (c *Client) Lookups(ctx context.Context, kind LookupKind, numbers iter.Seq[
 		}
 
 		var window []chan lookupChunk // requests in flight, in input order
+		failed := false
 		for {
-			for !exhausted && len(window) < o.concurrency {
+			for !failed && !exhausted && len(window) < o.concurrency {
 				chunk := readChunk()
 				if len(chunk) == 0 {
 					break
@@ -208,9 +213,8 @@ func (c *Client) Lookups(ctx context.Context, kind LookupKind, numbers iter.Seq[
 			}
 			ch := <-window[0]
 			window = window[1:]
-			if ch.err != nil && !isOutcomeUnknown(ch.err) {
-				yield(nil, ch.err)
-				return
+			if ch.err != nil {
+				failed = true // send nothing more; finish what is in flight
 			}
 			for _, res := range ch.results {
 				var err error
@@ -220,9 +224,6 @@ func (c *Client) Lookups(ctx context.Context, kind LookupKind, numbers iter.Seq[
 				if !yield(res, err) {
 					return
 				}
-			}
-			if ch.err != nil {
-				return
 			}
 		}
 	}
@@ -277,8 +278,9 @@ func (c *Client) prepareLookup(ctx context.Context, kind LookupKind, numbers ite
 	return &lookupCall{kind: kind, op: op, args: args, referenceID: opts.ReferenceID, accountID: opts.AccountID, concurrency: conc}, nil
 }
 
-// lookupChunk is the outcome of one request's numbers: a result per number
-// (nil for a number in doubt), or an error.
+// lookupChunk is the outcome of one request's numbers: a result per number,
+// nil for a number that failed (err) or is in doubt (err is then a
+// *LookupOutcomeError).
 type lookupChunk struct {
 	results []*Result
 	err     error
@@ -309,7 +311,7 @@ func (c *Client) lookupChunk(ctx context.Context, o *lookupCall, numbers []strin
 		got, err := c.postLookup(ctx, o, batch, args)
 		if err != nil && !lookupOutcomeUnknown(err) {
 			if attempt == 0 {
-				return lookupChunk{err: err} // nothing was looked up
+				return lookupChunk{results: make([]*Result, len(numbers)), err: err} // nothing was looked up
 			}
 		}
 		if err != nil {
@@ -452,5 +454,3 @@ func quoteNumbers(ns []string) string {
 	}
 	return b.String()
 }
-
-func isOutcomeUnknown(err error) bool { return err != nil && errors.Is(err, ErrOutcomeUnknown) }

@@ -13,13 +13,9 @@ import (
 // and per-number options) and the decoding of the answers, which reuses the
 // results' one JSON decoding path (decodeJSONResults, convertJSONRecord).
 
-// The request body's keys (LOOKUPS.md: documented).
-const (
-	lookupKeyAPIKey    = "api_key"
-	lookupKeySecret    = "api_secret"
-	lookupKeyRequests  = "requests"
-	lookupKeyTelephone = "telephone_number"
-)
+// lookupKeyTelephone is the key of a number in a request item (documented;
+// WIRE.md row L5); the other body keys are lookupBody's tags (row L4).
+const lookupKeyTelephone = "telephone_number"
 
 // lookupBody is the JSON body of every lookup request and of the balance.
 // It holds the secret: it is never logged, and it appears in no error (the

@@ -342,8 +342,8 @@ func TestLookupErrors(t *testing.T) {
 			if !strings.Contains(err.Error(), tc.msg) {
 				t.Errorf("err %q does not say %q", err, tc.msg)
 			}
-			if len(res) != 0 {
-				t.Errorf("results %v", res)
+			if len(res) != 1 || res[0] != nil {
+				t.Errorf("results %v, want one nil for the number sent", res)
 			}
 		})
 	}
@@ -595,4 +595,39 @@ func TestLookupRetryAfterHonoured(t *testing.T) {
 			t.Errorf("sent at %v, want a retry 7s after the 429", sent)
 		}
 	})
+}
+
+// TestLookupFailureFinishesInFlight: after a request fails no new request
+// is sent, but the one in flight is finished and its results kept (it was
+// paid for); the slice holds one entry per number sent.
+func TestLookupFailureFinishesInFlight(t *testing.T) {
+	t.Parallel()
+	c, mt, logs := newLookupClient(t)
+	second := make(chan struct{})
+	mt.RegisterResponder("POST", testLookupURL+"/hlr", func(r *http.Request) (*http.Response, error) {
+		lr := readLookupRequest(t, r)
+		if lr.numbers()[0] == "+447700910000" { // the first request
+			<-second // both are in flight
+			return httpmock.NewStringResponse(401, readTestdata(t, "lookups/error_unauthorized.json")), nil
+		}
+		close(second)
+		return httpmock.NewStringResponse(200, lookupAnswer(lr, time.Now())), nil
+	})
+	numbers := numbersN(5 * MaxLookupNumbers)
+	res, err := c.LookupHLR(context.Background(), numbers, &LookupOptions{Concurrency: 2})
+	if !errors.Is(err, ErrUnauthorized) {
+		t.Fatalf("err %v", err)
+	}
+	assertLookupNoSecret(t, err, logs, res)
+	if calls := mt.GetTotalCallCount(); calls != 2 {
+		t.Errorf("%d requests, want 2 (none after the failure)", calls)
+	}
+	if len(res) != 2*MaxLookupNumbers {
+		t.Fatalf("%d results, want %d", len(res), 2*MaxLookupNumbers)
+	}
+	for i, r := range res {
+		if (r == nil) != (i < MaxLookupNumbers) || r != nil && r.TelephoneNumber != numbers[i] {
+			t.Fatalf("result %d: %v", i, r)
+		}
+	}
 }

@@ -471,7 +471,7 @@ func lookupPrivateCacheDays(args lookupArgs) int {
 // lookupRepeatArguments are the options of a repeat of a lookup whose
 // outcome is unknown: the caller's, with cache_days_private raised to 1
 // when it was below. A number the first attempt looked up is then answered
-// from the private cache, free (LOOKUPS.md, cache system): the repeat cannot
+// from the private cache, free (WIRE.md row L19): the repeat cannot
 // charge for it again. ok is false when no repeat is safe: the caller set
 // save_to_cache to anything but YES, so the first attempt's lookups may not
 // be in the private cache (whether save_to_cache NO also keeps a result
