@@ -10,6 +10,7 @@ import (
 	"io"
 	"iter"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -161,7 +162,7 @@ func lookupSteps(inv *invocation) apiSteps[[]*hlrlookup.Result] {
 				printLookupTotals(inv.a.stderr, kind, results)
 			}
 			if ctx.Err() != nil {
-				return nil, &interruptedError{"interrupted; lookups already sent may have run and been charged"}
+				return nil, &interruptedError{"interrupted; any lookup already sent may have run and been charged"}
 			}
 			return nil, first // the results are the output
 		},
@@ -175,13 +176,7 @@ func lookupSteps(inv *invocation) apiSteps[[]*hlrlookup.Result] {
 func (a *app) lookupNumbers(ctx context.Context, pos []string) (iter.Seq[string], *error) {
 	var readErr error
 	if len(pos) != 1 || pos[0] != "-" {
-		return func(yield func(string) bool) {
-			for _, n := range pos {
-				if !yield(n) {
-					return
-				}
-			}
-		}, &readErr
+		return slices.Values(pos), &readErr
 	}
 	return func(yield func(string) bool) {
 		sc := bufio.NewScanner(a.interruptible(ctx))
@@ -196,7 +191,7 @@ func (a *app) lookupNumbers(ctx context.Context, pos []string) (iter.Seq[string]
 	}, &readErr
 }
 
-// printJSONLine prints v as one line of JSON.
+// printJSONLine prints r as one line of JSON.
 func printJSONLine(w io.Writer, r *hlrlookup.Result) error {
 	l, err := newLookupLine(r)
 	if err != nil {
