@@ -25,8 +25,10 @@ var lookupCommand = &command{
 POST /apiv2/mnp, portability only; with --validate POST /apiv2/validate, number
 type and original network, no live check) and print a table: number, live
 status, type, network, country, ported, credits. MNP and validation show the
-columns they have ("-" for the others). With --json each result is one JSON
-object on its own line.
+columns they have ("-" for the others); a number the service could not look
+up (INSUFFICIENT_CREDIT, INTERNAL_ERROR) shows in an ERROR column, and the exit
+code stays 0. The totals go to standard error. With --json each result is one
+JSON object on its own line.
 
 Any count of numbers: they go in requests of at most 80, a few at once, and
 come back in the order given. Numbers are sent as written; one the service
