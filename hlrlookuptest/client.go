@@ -7,13 +7,15 @@ import (
 )
 
 // Client returns an SDK client for the default account (APIKey, Secret),
-// already pointed at the fake with hlrlookup.WithBaseURL(s.URL) (and, for a
-// server made WithoutNetwork, hlrlookup.WithHTTPClient with the server's
-// Transport); opts are applied after that and may override it. An
-// *http.Client of your own for a server WithoutNetwork needs s.Transport().
+// already pointed at the fake for both services: batches with
+// hlrlookup.WithBaseURL(s.URL), instant lookups and the balance with
+// hlrlookup.WithLookupURL(s.LookupURL()) (and, for a server made
+// WithoutNetwork, hlrlookup.WithHTTPClient with the server's Transport);
+// opts are applied after that and may override it. An *http.Client of your
+// own for a server WithoutNetwork needs s.Transport().
 // It panics if NewClient fails, with a message that never holds the secret.
 func (s *Server) Client(opts ...hlrlookup.Option) *hlrlookup.Client {
-	base := []hlrlookup.Option{hlrlookup.WithBaseURL(s.URL)}
+	base := []hlrlookup.Option{hlrlookup.WithBaseURL(s.URL), hlrlookup.WithLookupURL(s.LookupURL())}
 	if s.mem != nil {
 		base = append(base, hlrlookup.WithHTTPClient(&http.Client{Transport: s.mem}))
 	}

@@ -62,8 +62,8 @@
 //	POST   /apiv2/balance              {"api_key","api_secret"} → 200 {"Status":"OK","Credits":1234.5}
 //
 // Any other path under /apiv2/ is a 404 with an empty body. Server.Client
-// points the SDK's batches URL at the server; LookupURL is the URL for its
-// lookups.
+// points both the SDK's batches URL and its lookup URL (LookupURL) at the
+// server.
 //
 // # Assumptions
 //

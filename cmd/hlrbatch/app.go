@@ -170,14 +170,15 @@ var errHelpShown = errors.New("help shown")
 // printOverview prints the list of commands.
 func (a *app) printOverview(w io.Writer) {
 	var b strings.Builder
-	b.WriteString("hlrbatch runs HLR Lookup batches from the shell.\n\n")
+	b.WriteString("hlrbatch runs HLR Lookup batches, and instant lookups, from the shell.\n\n")
 	b.WriteString("Usage:\n  hlrbatch COMMAND [ARGS] [flags]\n\nCommands:\n")
 	for _, c := range commands {
 		fmt.Fprintf(&b, "  %-9s %s\n", c.name, c.summary)
 	}
 	b.WriteString(`
 Credentials come from HLRLOOKUP_API_KEY and HLRLOOKUP_SECRET; --base-url or
-HLRLOOKUP_BASE_URL points hlrbatch at another service (a test server).
+HLRLOOKUP_BASE_URL points hlrbatch at another service (a test server), and
+--lookup-url or HLRLOOKUP_LOOKUP_URL the instant lookups (lookup, balance).
 Every command takes --json (machine-readable output) and --help.
 Exit codes: 0 success, 1 API or I/O error, 2 usage error, 130 interrupted.
 
@@ -185,6 +186,7 @@ Examples:
   hlrbatch demo
   hlrbatch run numbers.csv --column B --out results.csv
   hlrbatch list --json
+  hlrbatch lookup +447700900001 +14155550100
 
 Run 'hlrbatch COMMAND --help' for more about a command.
 `)

@@ -43,9 +43,10 @@ func newFake(t *testing.T, opts ...hlrlookuptest.ServerOption) *fake {
 // env is the environment hlrbatch sees: the fake's credentials and address.
 func (f *fake) env(extra ...string) func(string) string {
 	m := map[string]string{
-		envAPIKey:  hlrlookuptest.APIKey,
-		envSecret:  hlrlookuptest.Secret,
-		envBaseURL: f.srv.URL,
+		envAPIKey:    hlrlookuptest.APIKey,
+		envSecret:    hlrlookuptest.Secret,
+		envBaseURL:   f.srv.URL,
+		envLookupURL: f.srv.LookupURL(),
 	}
 	for i := 0; i+1 < len(extra); i += 2 {
 		m[extra[i]] = extra[i+1]

@@ -15,7 +15,8 @@ func init() {
 		runCommand, demoCommand,
 		listCommand, getCommand, createCommand, uploadCommand,
 		startCommand, pauseCommand, resumeCommand, scheduleCommand, waitCommand,
-		downloadCommand, resultsCommand, deleteCommand, versionCommand,
+		downloadCommand, resultsCommand, deleteCommand,
+		lookupCommand, balanceCommand, versionCommand,
 	}
 }
 

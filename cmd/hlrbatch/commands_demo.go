@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/seed682fd871/hlrlookup"
@@ -20,6 +21,15 @@ import (
 //go:embed demo_numbers.csv
 var demoNumbers []byte
 
+// demoLookupNumbers are the numbers the demo looks up after its batch: two
+// of the sample file's, which look the same as in the batch's results, and
+// one the service cannot read.
+var demoLookupNumbers = []string{"+447700900001", "+447911123456", "12345"}
+
+// demoBalance is the credit the demo's account starts with, so that the
+// balance it shows is a round number less what the demo spent.
+const demoBalance = 1000
+
 // demoPerPoll is how many numbers the demo's fake service completes per poll,
 // so that the progress bar moves.
 const demoPerPoll = 4
@@ -30,7 +40,9 @@ var demoCommand = &command{
 	help: `Run 'hlrbatch run' on a sample file of 40 numbers against the built-in fake
 service (package hlrlookuptest, in memory): no account, no credentials, no
 credits, and made-up results. It shows the progress and the summary a real
-batch gives.`,
+batch gives, then 'hlrbatch lookup' of three numbers and 'hlrbatch balance'
+(the fake's account starts with 1000 credits). With --json the batch's summary
+is the JSON on standard output; the rest goes to standard error.`,
 	example: `hlrbatch demo
 hlrbatch demo --out demo_results.csv`,
 	run: cmdDemo,
@@ -60,7 +72,8 @@ func cmdDemo(ctx context.Context, a *app, c *command, args []string) error {
 	}
 	fmt.Fprintln(notice, "hlrbatch demo: this uses the built-in fake service (in memory: no account, no credits, made-up results).")
 
-	srv := hlrlookuptest.NewServer(hlrlookuptest.WithProcessing(hlrlookuptest.PerPoll(demoPerPoll)))
+	srv := hlrlookuptest.NewServer(hlrlookuptest.WithProcessing(hlrlookuptest.PerPoll(demoPerPoll)),
+		hlrlookuptest.WithBalance(demoBalance))
 	defer srv.Close()
 	dir, err := os.MkdirTemp("", "hlrbatch-demo-")
 	if err != nil {
@@ -84,6 +97,9 @@ func cmdDemo(ctx context.Context, a *app, c *command, args []string) error {
 		file: sample, filename: "demo_numbers.csv", column: hlrlookup.ColumnB,
 		out: *out, format: f, poll: *poll, json: inv.json, demo: true,
 	})
+	if err == nil {
+		err = demoLookups(ctx, notice, client)
+	}
 	var intr *interruptedError
 	if errors.As(err, &intr) {
 		return &interruptedError{"interrupted; the demo's fake service stopped with it"}
@@ -95,11 +111,32 @@ func cmdDemo(ctx context.Context, a *app, c *command, args []string) error {
 	return nil
 }
 
+// demoLookups shows 'hlrbatch lookup' and 'hlrbatch balance' on w.
+func demoLookups(ctx context.Context, w io.Writer, client *hlrlookup.Client) error {
+	fmt.Fprintf(w, "\n$ hlrbatch lookup %s\n", strings.Join(demoLookupNumbers, " "))
+	results, err := client.LookupHLR(ctx, demoLookupNumbers, nil)
+	if err != nil {
+		return err
+	}
+	if err := printLookupTable(w, results); err != nil {
+		return err
+	}
+	printLookupTotals(w, hlrlookup.LookupHLR, results)
+	fmt.Fprintln(w, "\n$ hlrbatch balance")
+	left, err := client.Balance(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "%s credits\n", credits(left))
+	return nil
+}
+
 // printDemoNext says how to run a real batch.
 func printDemoNext(w io.Writer) {
 	fmt.Fprintf(w, `
 To run a batch of your own:
   export %s=...  %s=...
   hlrbatch run numbers.csv --column B --out results.csv
+  hlrbatch lookup +447700900001
 `, envAPIKey, envSecret)
 }

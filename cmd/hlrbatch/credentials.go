@@ -12,6 +12,8 @@ const (
 	envAPIKey  = "HLRLOOKUP_API_KEY"
 	envSecret  = "HLRLOOKUP_SECRET"
 	envBaseURL = "HLRLOOKUP_BASE_URL"
+	// envLookupURL is the instant lookups' address (lookup, balance).
+	envLookupURL = "HLRLOOKUP_LOOKUP_URL"
 )
 
 // userAgent names hlrbatch to the service, in front of the SDK's own.
@@ -46,6 +48,13 @@ func (inv *invocation) client() (*hlrlookup.Client, error) {
 	opts := []hlrlookup.Option{hlrlookup.WithUserAgent(userAgent)}
 	if base != "" {
 		opts = append(opts, hlrlookup.WithBaseURL(base))
+	}
+	lookupURL := inv.lookupURL
+	if lookupURL == "" {
+		lookupURL = strings.TrimSpace(a.getenv(envLookupURL))
+	}
+	if lookupURL != "" {
+		opts = append(opts, hlrlookup.WithLookupURL(lookupURL))
 	}
 	c, err := hlrlookup.NewClient(key, secret, opts...)
 	if err != nil {

@@ -25,7 +25,8 @@ var rawControl = regexp.MustCompile("[\x00-\x08\x0b-\x1f\x7f\u0080-\u009f\u202a-
 
 // hostileService answers with control characters in every string it can:
 // batch 1001 in its ID-less fields and status, batch 1002 (COMPLETE) in its
-// filename and in its results, an error message for anything else.
+// filename and in its results, an HLR lookup in its result, an error message
+// for anything else (the balance too).
 func hostileService(t *testing.T) *httptest.Server {
 	t.Helper()
 	batch := func(id, status string) map[string]any {
@@ -46,6 +47,11 @@ func hostileService(t *testing.T) *httptest.Server {
 			write(200, batch("1001", "PROCESSING"+evil))
 		case "/batches/1002":
 			write(200, batch("1002", "COMPLETE"))
+		case "/apiv2/hlr":
+			write(200, map[string]any{"results": []any{map[string]any{
+				"error": "NONE", "request_parameters": map[string]any{"telephone_number": "+447700900001"},
+				"live_status": "LIVE" + evil, "telephone_number_type": "MOBILE", "credits_spent": 1,
+				"current_network_details": map[string]any{"name": evil, "country_iso3": "GBR"}}}})
 		case "/batches/1002/results":
 			w.Header().Set("Content-Type", "text/csv")
 			w.Write([]byte("telephone_number,live_status,telephone_number_type,credits_spent,error\n+447700900001," + evil + ",MOBILE,1,NONE\n"))
@@ -64,7 +70,7 @@ func TestServerTextEscaped(t *testing.T) {
 	t.Parallel()
 	srv := hostileService(t)
 	env := func(k string) string {
-		return map[string]string{envAPIKey: "k", envSecret: "s", envBaseURL: srv.URL}[k]
+		return map[string]string{envAPIKey: "k", envSecret: "s", envBaseURL: srv.URL, envLookupURL: srv.URL + "/apiv2"}[k]
 	}
 	for _, tc := range []struct {
 		args       []string
@@ -84,6 +90,9 @@ func TestServerTextEscaped(t *testing.T) {
 		{args: []string{"download", "1001"}, wantOutput: "is PROCESSING" + evilEscaped},
 		{args: []string{"get", "4242"}, wantOutput: "no such thing " + evilEscaped},
 		{args: []string{"delete", "1001"}, stdin: "n\n", wantOutput: evilEscaped + ".csv, PROCESSING" + evilEscaped},
+		{args: []string{"lookup", "+447700900001"}, wantOutput: "LIVE" + evilEscaped + "  MOBILE  " + evilEscaped},
+		{args: []string{"lookup", "+447700900001", "--json"}, wantJSON: true},
+		{args: []string{"balance"}, wantOutput: "no such thing " + evilEscaped},
 	} {
 		var stdout, stderr bytes.Buffer
 		a := newApp(strings.NewReader(tc.stdin), &stdout, &stderr, env)
@@ -155,7 +164,7 @@ func TestServerStatusCannotForgeALine(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 	env := func(k string) string {
-		return map[string]string{envAPIKey: "k", envSecret: "s", envBaseURL: srv.URL}[k]
+		return map[string]string{envAPIKey: "k", envSecret: "s", envBaseURL: srv.URL, envLookupURL: srv.URL + "/apiv2"}[k]
 	}
 	for _, args := range [][]string{{"start", "1003"}, {"pause", "1003"}, {"resume", "1003"}, {"get", "1003"}, {"download", "1003"}, {"results", "1003"}} {
 		var stdout, stderr bytes.Buffer

@@ -40,9 +40,10 @@ type invocation struct {
 	fs     *flag.FlagSet
 	common map[string]bool // names of the shared flags, listed last in --help
 
-	json    bool
-	baseURL string
-	apiKey  string
+	json      bool
+	baseURL   string
+	apiKey    string
+	lookupURL string
 }
 
 // newInvocation starts the flag set of command c with --json.
@@ -61,6 +62,13 @@ func (inv *invocation) apiFlags() {
 	inv.fs.StringVar(&inv.apiKey, "api-key", "", "the API `KEY` (default $HLRLOOKUP_API_KEY; a flag lands in shell history)")
 	inv.common["base-url"] = true
 	inv.common["api-key"] = true
+}
+
+// lookupFlag adds --lookup-url for the commands that use the instant
+// lookups' service (lookup, balance).
+func (inv *invocation) lookupFlag() {
+	inv.fs.StringVar(&inv.lookupURL, "lookup-url", "", "the instant lookups' `URL` (default $HLRLOOKUP_LOOKUP_URL, else "+hlrlookup.DefaultLookupURL+")")
+	inv.common["lookup-url"] = true
 }
 
 // parse parses args, flags and positional arguments in any order ("--" ends

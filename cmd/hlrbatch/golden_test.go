@@ -241,6 +241,41 @@ func TestGolden(t *testing.T) {
 		}},
 		{name: "run_format_without_out", setup: args("run", numbersCSV, "--format", "json"), code: 2},
 
+		{name: "lookup", setup: args("lookup", "+447700900001", "+14155550100", "+4915112345678", "+33612345678", "12345"),
+			check: func(t *testing.T, f *fake, r cliResult) {
+				if n := f.srv.Charges("+447700900001"); n != 1 {
+					t.Errorf("charged %d times for +447700900001", n)
+				}
+			}},
+		{name: "lookup_json", setup: args("lookup", "--json", "+447700900001", "12345")},
+		{name: "lookup_mnp", setup: args("lookup", "--mnp", "+447700900001", "+14155550100")},
+		{name: "lookup_validate_json", setup: args("lookup", "--validate", "--json", "+4915112345678")},
+		{name: "lookup_stdin", stdin: stdinNumbers, setup: args("lookup", "-", "--cache-days-private", "7")},
+		{name: "lookup_stdin_empty", stdin: "\n\n", setup: args("lookup", "-"), code: 1},
+		{name: "lookup_no_numbers", setup: args("lookup"), code: 2},
+		{name: "lookup_bad_option", setup: args("lookup", "+447700900001", "--cache-days-private", "99"), code: 2,
+			check: func(t *testing.T, f *fake, r cliResult) {
+				if n := len(f.srv.Requests()); n != 0 {
+					t.Errorf("%d requests for a bad option", n)
+				}
+			}},
+		{name: "lookup_mnp_and_validate", setup: args("lookup", "--mnp", "--validate", "+447700900001"), code: 2},
+		{name: "lookup_unauthorized", setup: args("lookup", "+447700900001"), env: []string{envAPIKey, "wrong-key"}, code: 1},
+		{name: "lookup_insufficient_credit", opts: []hlrlookuptest.ServerOption{hlrlookuptest.WithBalance(1)},
+			setup: args("lookup", "+447700900001", "+14155550100")},
+		{name: "lookup_outcome_unknown", setup: func(t *testing.T, f *fake) []string {
+			f.srv.InjectFault(hlrlookuptest.Fault{Path: "/apiv2/hlr", Kind: hlrlookuptest.FaultHangUpAfter})
+			return []string{"lookup", "--save-to-cache", "no", "+447700900001", "+14155550100"}
+		}, code: 1, check: func(t *testing.T, f *fake, r cliResult) {
+			if n := f.srv.Charges("+447700900001"); n != 1 {
+				t.Errorf("charged %d times for +447700900001", n)
+			}
+		}},
+		{name: "balance", opts: []hlrlookuptest.ServerOption{hlrlookuptest.WithBalance(1234.5)}, setup: args("balance")},
+		{name: "balance_json", opts: []hlrlookuptest.ServerOption{hlrlookuptest.WithBalance(1234.5)}, setup: args("balance", "--json")},
+		{name: "balance_unauthorized", setup: args("balance"), env: []string{envAPIKey, "wrong-key"}, code: 1},
+		{name: "balance_extra_argument", setup: args("balance", "now"), code: 2},
+
 		{name: "demo", setup: args("demo", "--poll-interval", "1ms"), wallClock: true},
 		{name: "demo_json", setup: args("demo", "--poll-interval", "1ms", "--json"), wallClock: true},
 	}

@@ -1,5 +1,6 @@
 // Command hlrbatch runs HLR Lookup batches from the shell: create, upload,
-// start, wait, download and summarise, with scriptable JSON output.
+// start, wait, download and summarise, with scriptable JSON output; and
+// instant lookups (hlrbatch lookup) and the credit balance (hlrbatch balance).
 //
 // Run "hlrbatch --help" for the commands, or "hlrbatch demo" to see the whole
 // flow against the built-in fake service, with no account.

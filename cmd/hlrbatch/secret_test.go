@@ -20,6 +20,7 @@ func TestSecretNeverPrinted(t *testing.T) {
 	// A batch of the default account: this account gets 403 for it.
 	foreign := f.loaded(t, nil, sampleNumbers...)
 	f.srv.InjectFault(hlrlookuptest.Fault{Method: "GET", Path: "/batches/{id}", Status: 500, Times: 1})
+	f.srv.InjectFault(hlrlookuptest.Fault{Path: "/apiv2/hlr", Kind: hlrlookuptest.FaultHangUpAfter, Times: 1})
 	numbersCSV := filepath.Join("testdata", "cli", "numbers.csv")
 	out := filepath.Join(f.dir, "out.csv")
 	env := f.env(envAPIKey, key, envSecret, secret)
@@ -57,6 +58,13 @@ func TestSecretNeverPrinted(t *testing.T) {
 		{wrongKey, []string{"list"}},
 		{wrongKey, []string{"run", numbersCSV}},
 		{env, []string{"list", "--base-url", "http://example.com"}}, // refused: not https
+		{env, []string{"lookup", "+447700900001", "12345"}},         // the injected hang-up: 12345 (not cached) in doubt
+		{env, []string{"lookup", "--mnp", "--json", "-"}},
+		{env, []string{"lookup", "--save-to-cache", "no", "+447700900001"}},
+		{wrongKey, []string{"lookup", "+447700900001"}},
+		{env, []string{"lookup", "+447700900001", "--lookup-url", "http://example.com/apiv2"}}, // refused: not https
+		{env, []string{"balance", "--json"}},
+		{wrongKey, []string{"balance"}},
 		{env, []string{"demo", "--poll-interval", "1ms"}},
 		{env, []string{"version"}},
 		{env, []string{"--help"}},
