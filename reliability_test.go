@@ -49,10 +49,11 @@ type relKind int
 const (
 	relCreate   relKind = iota // POST, not safe to repeat
 	relUpload                  // POST, settled by reading the batch
-	relRead                    // GET of metadata
+	relRead                    // GET of metadata, and the balance (a POST safe to repeat)
 	relCommand                 // PUT and DELETE
 	relDownload                // GET of the results
 	relWaitKind                // polling GET
+	relLookup                  // instant lookup POST: charged, repeated only from the private cache
 )
 
 // relCell is what an operation needs and leaves behind in one cell.
@@ -63,6 +64,8 @@ type relCell struct {
 	got       []byte // what the operation returned or wrote
 	batch     *hlrlookup.Batch
 	n         int // results yielded, batches listed
+	results   []*hlrlookup.Result
+	credits   float64
 }
 
 // relOp is one operation of the matrix.
@@ -232,6 +235,41 @@ var relOps = []relOp{
 				t.Errorf("waited for %+v", cell.batch)
 			}
 		}},
+	relLookupOp("lookup HLR", hlrlookup.LookupHLR, (*hlrlookup.Client).LookupHLR),
+	relLookupOp("lookup MNP", hlrlookup.LookupMNP, (*hlrlookup.Client).LookupMNP),
+	relLookupOp("validate", hlrlookup.LookupValidate, (*hlrlookup.Client).ValidateNumbers),
+	{name: "balance", kind: relRead, method: http.MethodPost, pattern: "/apiv2/balance",
+		run: func(ctx context.Context, c *hlrlookup.Client, cell *relCell) error {
+			var err error
+			cell.credits, err = c.Balance(ctx)
+			return err
+		},
+		check: func(t *testing.T, _ *hlrlookuptest.Server, cell *relCell) {
+			if cell.credits != hlrlookuptest.DefaultBalance {
+				t.Errorf("balance %v, want %v", cell.credits, float64(hlrlookuptest.DefaultBalance))
+			}
+		}},
+}
+
+// relLookupOp is the matrix's operation for an instant lookup of relNumbers
+// with call, the LookupOptions left nil (the SDK's defaults).
+func relLookupOp(name string, kind hlrlookup.LookupKind, call func(*hlrlookup.Client, context.Context, []string, *hlrlookup.LookupOptions) ([]*hlrlookup.Result, error)) relOp {
+	return relOp{name: name, kind: relLookup, method: http.MethodPost, pattern: "/apiv2/" + string(kind),
+		run: func(ctx context.Context, c *hlrlookup.Client, cell *relCell) error {
+			var err error
+			cell.results, err = call(c, ctx, relNumbers, nil)
+			return err
+		},
+		check: func(t *testing.T, _ *hlrlookuptest.Server, cell *relCell) {
+			if len(cell.results) != len(relNumbers) {
+				t.Fatalf("%d results, want %d", len(cell.results), len(relNumbers))
+			}
+			for i, r := range cell.results {
+				if r == nil || r.TelephoneNumber != relNumbers[i] || !r.OK() {
+					t.Errorf("result %d for %s: %+v", i, relNumbers[i], r)
+				}
+			}
+		}}
 }
 
 // relWant is the expected outcome of one cell.
@@ -244,6 +282,7 @@ type relWant struct {
 	requestErr bool    // a *RequestError must be in the chain
 	notSent    bool    // ... with Sent false
 	batches    int     // create: batches on the fake afterwards
+	charged    int     // lookups after an error: the fake's Charges of every number (after a success: 1)
 	minElapsed time.Duration
 }
 
@@ -339,7 +378,7 @@ var relFaults = []relFault{
 		faults: []hlrlookuptest.Fault{{Kind: hlrlookuptest.FaultStall}},
 		want: func(op relOp) relWant {
 			w := relWant{sent: 1, is: []error{context.DeadlineExceeded}}
-			if op.kind == relCreate || op.kind == relUpload { // sent: it may have arrived
+			if op.kind == relCreate || op.kind == relUpload || op.kind == relLookup { // sent: it may have arrived
 				w.is = append(w.is, hlrlookup.ErrOutcomeUnknown)
 			}
 			return w
@@ -364,6 +403,7 @@ type relResult struct {
 	sent      int
 	applied   int
 	batches   int
+	charges   []int // lookups: the fake's Charges of each of relNumbers
 	log       []hlrlookuptest.Request
 	client    *hlrlookup.Client
 }
@@ -396,7 +436,7 @@ func relMatches(op relOp, id hlrlookup.BatchID, r hlrlookuptest.Request) bool {
 // real-socket fake (the SDK's own transport dials it), its Transport for the
 // in-memory one.
 func relTransport(srv *hlrlookuptest.Server, inMemory bool) []hlrlookup.Option {
-	opts := []hlrlookup.Option{hlrlookup.WithBaseURL(srv.URL)}
+	opts := []hlrlookup.Option{hlrlookup.WithBaseURL(srv.URL), hlrlookup.WithLookupURL(srv.LookupURL())}
 	if inMemory {
 		opts = append(opts, hlrlookup.WithHTTPClient(&http.Client{Transport: srv.Transport()}))
 	}
@@ -467,7 +507,8 @@ func relRunCell(t *testing.T, env relEnv, op relOp, f relFault, inMemory bool) (
 
 	opts := relTransport(srv, inMemory)
 	if f.refused {
-		opts = []hlrlookup.Option{hlrlookup.WithBaseURL(relRefusedURL(t))}
+		refused := relRefusedURL(t)
+		opts = []hlrlookup.Option{hlrlookup.WithBaseURL(refused), hlrlookup.WithLookupURL(refused + "/apiv2")}
 	}
 	opts = append(opts, hlrlookup.WithRetryPolicy(f.policy))
 	if env.logger != nil {
@@ -507,6 +548,11 @@ func relRunCell(t *testing.T, env relEnv, op relOp, f relFault, inMemory bool) (
 			if r.Applied {
 				res.applied++
 			}
+		}
+	}
+	if op.kind == relLookup {
+		for _, n := range relNumbers {
+			res.charges = append(res.charges, srv.Charges(n))
 		}
 	}
 	for i := 1001; i < 1010; i++ {
@@ -565,6 +611,15 @@ func relDescribe(op relOp, res relResult, fileLeft bool) string {
 	case relUpload:
 		if res.err == nil {
 			s += ", stored once"
+		}
+	case relLookup:
+		switch {
+		case slices.Max(res.charges) == 0:
+			s += ", none charged"
+		case slices.Min(res.charges) == 1 && slices.Max(res.charges) == 1:
+			s += ", each charged once"
+		default:
+			s += fmt.Sprintf(", charges %v", res.charges)
 		}
 	}
 	if op.name == "download to file" && res.err != nil && !fileLeft {
@@ -689,6 +744,23 @@ func relCheckCell(t *testing.T, env relEnv, op relOp, f relFault, inMemory bool,
 	}
 	if f.maxElapsed > 0 && res.elapsed > f.maxElapsed {
 		t.Errorf("took %s, want at most %s", res.elapsed, f.maxElapsed)
+	}
+	if op.kind == relLookup {
+		// Never charged twice; charged once exactly when the results came
+		// back (the rows' faults never leave a lookup applied without an
+		// answer the repeat can fetch from the private cache).
+		wantCharges := want.charged
+		if want.ok {
+			wantCharges = 1
+		}
+		for i, n := range res.charges {
+			if n != wantCharges {
+				t.Errorf("%s charged %d times, want %d (every number 0 or 1); log:\n%s", relNumbers[i], n, wantCharges, relLogString(res.log))
+			}
+		}
+		if len(res.charges) != len(relNumbers) {
+			t.Errorf("charges of %d numbers, want %d", len(res.charges), len(relNumbers))
+		}
 	}
 	if op.kind == relCreate && res.batches != want.batches {
 		t.Errorf("%d batches on the fake, want %d (sent %d, applied %d)", res.batches, want.batches, res.sent, res.applied)

@@ -40,6 +40,7 @@ var targets = map[string]target{
 	"Download":    {"B/s", 0.9, "B/op", 64 << 10},
 	"ResultsCSV":  {"rows/s", 2, "peak-live-MB", 2},
 	"ResultsJSON": {"rows/s", 2, "peak-live-MB", 2},
+	"Lookups":     {"numbers/s", 1, "peak-live-MB", 2},
 }
 
 func main() {
