@@ -308,7 +308,7 @@ func (c *Client) lookupChunk(ctx context.Context, o *lookupCall, numbers []strin
 		for j, i := range pending {
 			batch[j] = numbers[i]
 		}
-		got, err := c.postLookup(ctx, o, batch, args)
+		got, served, err := c.postLookup(ctx, o, batch, args)
 		if err != nil && !lookupOutcomeUnknown(err) {
 			if attempt == 0 {
 				return lookupChunk{results: make([]*Result, len(numbers)), err: err} // nothing was looked up
@@ -322,7 +322,7 @@ func (c *Client) lookupChunk(ctx context.Context, o *lookupCall, numbers []strin
 				switch r := got[j]; {
 				case r == nil:
 					left = append(left, i) // no answer for it: still unknown
-				case attempt == 0 || lookupAnswerIsOurs(r, o.args, firstSent):
+				case attempt == 0 || lookupAnswerIsOurs(r, o.args, callStartOnServer(firstSent, served)):
 					results[i] = r
 				default:
 					stale = append(stale, i)
@@ -357,8 +357,9 @@ func (c *Client) lookupChunk(ctx context.Context, o *lookupCall, numbers []strin
 }
 
 // postLookup sends one request and matches the answer's results to numbers
-// (nil where the answer has none).
-func (c *Client) postLookup(ctx context.Context, o *lookupCall, numbers []string, args lookupArgs) ([]*Result, error) {
+// (nil where the answer has none); served is the answer's Date header (the
+// zero time when absent or unreadable).
+func (c *Client) postLookup(ctx context.Context, o *lookupCall, numbers []string, args lookupArgs) (_ []*Result, served time.Time, _ error) {
 	body := lookupBody{APIKey: c.apiKey, APISecret: c.secret, Requests: make([]lookupItem, len(numbers))}
 	for i, n := range numbers {
 		body.Requests[i] = lookupItem{number: n, args: args}
@@ -367,14 +368,28 @@ func (c *Client) postLookup(ctx context.Context, o *lookupCall, numbers []string
 		mode: retryUnsafe, bodyCredentials: true, buffer: true, headers: lookupHeaders(o)}
 	resp, err := c.send(ctx, r)
 	if err != nil {
-		return nil, err
+		return nil, time.Time{}, err
 	}
 	defer drainClose(resp.Body)
+	served, _ = http.ParseTime(resp.Header.Get("Date"))
 	got, err := c.decodeLookupResponse(o.op, c.lookupURL.Path+string(o.kind), resp)
 	if err != nil {
-		return nil, err
+		return nil, served, err
 	}
-	return matchLookupResults(numbers, got), nil
+	return matchLookupResults(numbers, got), served, nil
+}
+
+// callStartOnServer is when, on the service's clock, a lookup whose first
+// attempt was sent at firstSent (the caller's clock) started, given served,
+// the Date of an answer just received: served minus the time elapsed since
+// firstSent (the monotonic clock), so that the results' timestamps, stamped
+// by the service, are compared with the service's clock whatever the skew
+// between the two. Without a Date, the caller's clock is all there is.
+func callStartOnServer(firstSent, served time.Time) time.Time {
+	if served.IsZero() {
+		return firstSent
+	}
+	return served.Add(-time.Since(firstSent))
 }
 
 func lookupHeaders(o *lookupCall) http.Header {

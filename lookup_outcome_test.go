@@ -187,3 +187,47 @@ func TestLookupSecretNeverShown(t *testing.T) {
 		})
 	}
 }
+
+// TestLookupRepeatJudgedOnServerClock: whether a repeat's answer is older
+// than the call is judged on the service's clock (its Date header), not the
+// caller's: with the caller's clock an hour slow, an answer cached half an
+// hour before the call was handed back as the fresh lookup; with it an hour
+// fast, the call's own lookup was put in doubt.
+func TestLookupRepeatJudgedOnServerClock(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name  string
+		skew  time.Duration // the service's clock minus the caller's
+		age   time.Duration // how long before the service's now the answer is stamped
+		doubt bool
+	}{
+		{"service an hour ahead, answer cached before the call", time.Hour, 30 * time.Minute, true},
+		{"service an hour behind, answer of this call", -time.Hour, 0, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c, mt, logs := newLookupClient(t, WithRetryPolicy(RetryPolicy{MaxRetries: 1, MinWait: time.Millisecond, MaxWait: 2 * time.Millisecond}))
+			var mu sync.Mutex
+			calls := 0
+			mt.RegisterResponder("POST", testLookupURL+"/hlr", func(r *http.Request) (*http.Response, error) {
+				lr := readLookupRequest(t, r)
+				mu.Lock()
+				calls++
+				n := calls
+				mu.Unlock()
+				if n == 1 {
+					return httpmock.NewStringResponse(500, ""), nil
+				}
+				serverNow := time.Now().Add(tc.skew)
+				resp := httpmock.NewStringResponse(200, lookupAnswer(lr, serverNow.Add(-tc.age)))
+				resp.Header.Set("Date", serverNow.UTC().Format(http.TimeFormat))
+				return resp, nil
+			})
+			res, err := c.LookupHLR(context.Background(), []string{"a"}, nil)
+			assertLookupNoSecret(t, err, logs, res)
+			if got := errors.Is(err, ErrOutcomeUnknown); got != tc.doubt || len(res) != 1 || (res[0] == nil) != tc.doubt {
+				t.Fatalf("err %v, results %v; want in doubt: %v", err, res, tc.doubt)
+			}
+		})
+	}
+}
