@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -230,4 +231,61 @@ func TestLookupRepeatJudgedOnServerClock(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestLookupResultsNeverEchoSecret: a 2xx answer that echoes the secret the
+// request carried, in any field of a record (known, unknown, nested, JSON-
+// or percent-escaped), never hands it back in a *Result.
+func TestLookupResultsNeverEchoSecret(t *testing.T) {
+	t.Parallel()
+	rec := func(fields string) string {
+		return `{"results":[{"error":"NONE","request_parameters":{"telephone_number":"a"},"timestamp":"2026-01-01T00:00:00Z",` + fields + `}]}`
+	}
+	jsonEscaped := strings.ReplaceAll(testSecret, "-", `\u002d`)
+	for _, tc := range []struct{ name, body string }{
+		{"known field", rec(`"original_network_name":"` + testSecret + `"`)},
+		{"unknown field", rec(`"echo":"body api_secret=` + testSecret + `"`)},
+		{"request_parameters", `{"results":[{"error":"NONE","request_parameters":{"telephone_number":"a","api_secret":"` + testSecret + `"}}]}`},
+		{"uuid", rec(`"uuid":"` + testSecret + `"`)},
+		{"a key", rec(`"` + testSecret + `":"x"`)},
+		{"JSON-escaped", rec(`"echo":"` + jsonEscaped + `"`)},
+		{"percent-encoded", rec(`"echo":"` + strings.ReplaceAll(testSecret, "-", "%2D") + `"`)},
+		{"body envelope", `{"body":{"results":[{"error":"NONE","request_parameters":{"telephone_number":"a"},"sms_email":"` + testSecret + `"}]}}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c, mt, logs := newLookupClient(t)
+			mt.RegisterResponder("POST", testLookupURL+"/hlr", httpmock.NewStringResponder(200, tc.body))
+			res, err := c.LookupHLR(context.Background(), []string{"a"}, nil)
+			if err != nil || len(res) != 1 || res[0] == nil {
+				t.Fatalf("err %v, results %v", err, res)
+			}
+			assertLookupNoSecret(t, err, logs, res)
+		})
+	}
+}
+
+// TestRedactResultCoversEveryField: redactResult reaches every string of a
+// Result, so that a field added later cannot carry an echoed secret out.
+func TestRedactResultCoversEveryField(t *testing.T) {
+	t.Parallel()
+	var r Result
+	var fill func(v reflect.Value)
+	fill = func(v reflect.Value) {
+		switch v.Kind() {
+		case reflect.String:
+			v.SetString("x " + testSecret)
+		case reflect.Struct:
+			for i := range v.NumField() {
+				if v.Type().Field(i).IsExported() {
+					fill(v.Field(i))
+				}
+			}
+		case reflect.Map:
+			v.Set(reflect.ValueOf(map[string]string{testSecret: testSecret, "k": "%73" + testSecret[1:]}))
+		}
+	}
+	fill(reflect.ValueOf(&r).Elem())
+	redactResult(&r, testSecret)
+	assertNoSecret(t, "redacted result", r)
 }
