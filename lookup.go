@@ -30,6 +30,12 @@ const SandboxLookupURL = "https://testing.hlrlookup.com/apiv2"
 // more are split into several requests, never refused.
 const MaxLookupNumbers = 80
 
+// MaxLookupConcurrency is the most LookupOptions.Concurrency may be: more
+// is refused before any request. Each request in flight holds up to
+// MaxLookupNumbers numbers and their results, and a goroutine; a careless
+// huge value would read an unbounded input ahead without limit.
+const MaxLookupConcurrency = 64
+
 // defaultLookupConcurrency is how many lookup requests are in flight at once
 // when LookupOptions.Concurrency is 0. See LookupOptions.Concurrency.
 const defaultLookupConcurrency = 4
@@ -84,7 +90,8 @@ type LookupOptions struct {
 	// reference, stored by the service.
 	AccountID string
 	// Concurrency is how many requests of at most MaxLookupNumbers numbers
-	// are in flight at once when the numbers are split; 0 means 4. Four
+	// are in flight at once when the numbers are split; 0 means 4, more
+	// than MaxLookupConcurrency is refused. Four
 	// requests keep 320 numbers under way, enough to hide the seconds an HLR
 	// query takes on the network, while staying far from the rate limits
 	// (the sandbox throttles above 200 requests a second, production per
@@ -256,12 +263,12 @@ func (c *Client) prepareLookup(ctx context.Context, kind LookupKind, numbers ite
 	if opts == nil {
 		opts = &LookupOptions{}
 	}
-	if opts.Concurrency < 0 {
-		return nil, inputError(op, "Concurrency", opts.Concurrency, "must not be negative (0 means the default, 4)")
+	if opts.Concurrency < 0 || opts.Concurrency > MaxLookupConcurrency {
+		return nil, inputError(op, "Concurrency", opts.Concurrency, fmt.Sprintf("must be between 0 and %d (0 means the default, 4)", MaxLookupConcurrency))
 	}
 	for _, h := range []struct{ name, v string }{{"ReferenceID", opts.ReferenceID}, {"AccountID", opts.AccountID}} {
-		if strings.ContainsAny(h.v, "\r\n\x00") {
-			return nil, inputError(op, h.name, h.v, "must not contain a line break or NUL (it is sent as a header)")
+		if strings.ContainsFunc(h.v, func(r rune) bool { return r < 0x20 && r != '\t' || r == 0x7f }) {
+			return nil, inputError(op, h.name, h.v, "must not contain a line break or another control character (it is sent as a header)")
 		}
 	}
 	if err := opts.Arguments.Validate(); err != nil {
