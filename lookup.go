@@ -30,6 +30,12 @@ const SandboxLookupURL = "https://testing.hlrlookup.com/apiv2"
 // more are split into several requests, never refused.
 const MaxLookupNumbers = 80
 
+// MaxLookupConcurrency is the most LookupOptions.Concurrency may be: more
+// is refused before any request. Each request in flight holds up to
+// MaxLookupNumbers numbers and their results, and a goroutine; a careless
+// huge value would read an unbounded input ahead without limit.
+const MaxLookupConcurrency = 64
+
 // defaultLookupConcurrency is how many lookup requests are in flight at once
 // when LookupOptions.Concurrency is 0. See LookupOptions.Concurrency.
 const defaultLookupConcurrency = 4
@@ -84,7 +90,8 @@ type LookupOptions struct {
 	// reference, stored by the service.
 	AccountID string
 	// Concurrency is how many requests of at most MaxLookupNumbers numbers
-	// are in flight at once when the numbers are split; 0 means 4. Four
+	// are in flight at once when the numbers are split; 0 means 4, more
+	// than MaxLookupConcurrency is refused. Four
 	// requests keep 320 numbers under way, enough to hide the seconds an HLR
 	// query takes on the network, while staying far from the rate limits
 	// (the sandbox throttles above 200 requests a second, production per
@@ -256,12 +263,12 @@ func (c *Client) prepareLookup(ctx context.Context, kind LookupKind, numbers ite
 	if opts == nil {
 		opts = &LookupOptions{}
 	}
-	if opts.Concurrency < 0 {
-		return nil, inputError(op, "Concurrency", opts.Concurrency, "must not be negative (0 means the default, 4)")
+	if opts.Concurrency < 0 || opts.Concurrency > MaxLookupConcurrency {
+		return nil, inputError(op, "Concurrency", opts.Concurrency, fmt.Sprintf("must be between 0 and %d (0 means the default, 4)", MaxLookupConcurrency))
 	}
 	for _, h := range []struct{ name, v string }{{"ReferenceID", opts.ReferenceID}, {"AccountID", opts.AccountID}} {
-		if strings.ContainsAny(h.v, "\r\n\x00") {
-			return nil, inputError(op, h.name, h.v, "must not contain a line break or NUL (it is sent as a header)")
+		if strings.ContainsFunc(h.v, func(r rune) bool { return r < 0x20 && r != '\t' || r == 0x7f }) {
+			return nil, inputError(op, h.name, h.v, "must not contain a line break or another control character (it is sent as a header)")
 		}
 	}
 	if err := opts.Arguments.Validate(); err != nil {
@@ -308,7 +315,7 @@ func (c *Client) lookupChunk(ctx context.Context, o *lookupCall, numbers []strin
 		for j, i := range pending {
 			batch[j] = numbers[i]
 		}
-		got, err := c.postLookup(ctx, o, batch, args)
+		got, served, err := c.postLookup(ctx, o, batch, args)
 		if err != nil && !lookupOutcomeUnknown(err) {
 			if attempt == 0 {
 				return lookupChunk{results: make([]*Result, len(numbers)), err: err} // nothing was looked up
@@ -322,7 +329,7 @@ func (c *Client) lookupChunk(ctx context.Context, o *lookupCall, numbers []strin
 				switch r := got[j]; {
 				case r == nil:
 					left = append(left, i) // no answer for it: still unknown
-				case attempt == 0 || lookupAnswerIsOurs(r, o.args, firstSent):
+				case attempt == 0 || lookupAnswerIsOurs(r, o.args, callStartOnServer(firstSent, served)):
 					results[i] = r
 				default:
 					stale = append(stale, i)
@@ -357,8 +364,9 @@ func (c *Client) lookupChunk(ctx context.Context, o *lookupCall, numbers []strin
 }
 
 // postLookup sends one request and matches the answer's results to numbers
-// (nil where the answer has none).
-func (c *Client) postLookup(ctx context.Context, o *lookupCall, numbers []string, args lookupArgs) ([]*Result, error) {
+// (nil where the answer has none); served is the answer's Date header (the
+// zero time when absent or unreadable).
+func (c *Client) postLookup(ctx context.Context, o *lookupCall, numbers []string, args lookupArgs) (_ []*Result, served time.Time, _ error) {
 	body := lookupBody{APIKey: c.apiKey, APISecret: c.secret, Requests: make([]lookupItem, len(numbers))}
 	for i, n := range numbers {
 		body.Requests[i] = lookupItem{number: n, args: args}
@@ -367,14 +375,28 @@ func (c *Client) postLookup(ctx context.Context, o *lookupCall, numbers []string
 		mode: retryUnsafe, bodyCredentials: true, buffer: true, headers: lookupHeaders(o)}
 	resp, err := c.send(ctx, r)
 	if err != nil {
-		return nil, err
+		return nil, time.Time{}, err
 	}
 	defer drainClose(resp.Body)
+	served, _ = http.ParseTime(resp.Header.Get("Date"))
 	got, err := c.decodeLookupResponse(o.op, c.lookupURL.Path+string(o.kind), resp)
 	if err != nil {
-		return nil, err
+		return nil, served, err
 	}
-	return matchLookupResults(numbers, got), nil
+	return matchLookupResults(numbers, got), served, nil
+}
+
+// callStartOnServer is when, on the service's clock, a lookup whose first
+// attempt was sent at firstSent (the caller's clock) started, given served,
+// the Date of an answer just received: served minus the time elapsed since
+// firstSent (the monotonic clock), so that the results' timestamps, stamped
+// by the service, are compared with the service's clock whatever the skew
+// between the two. Without a Date, the caller's clock is all there is.
+func callStartOnServer(firstSent, served time.Time) time.Time {
+	if served.IsZero() {
+		return firstSent
+	}
+	return served.Add(-time.Since(firstSent))
 }
 
 func lookupHeaders(o *lookupCall) http.Header {

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // This file is the instant lookups' wire form: the request body (credentials
@@ -113,7 +114,8 @@ func (a lookupArgs) with(key string, raw json.RawMessage) lookupArgs {
 
 // decodeLookupResponse reads a lookup's 2xx answer: {"results":[…]} or
 // {"body":{"results":[…]}} (a bare array is accepted too), each record
-// decoded by the results' decoder into a *Result. A 200 whose body is
+// decoded by the results' decoder into a *Result, with the secret redacted
+// wherever the answer echoes it. A 200 whose body is
 // {"error":…,"message":…} is an *APIError.
 func (c *Client) decodeLookupResponse(op, path string, resp *http.Response) ([]*Result, error) {
 	data, err := c.lookupBodyBytes(op, resp)
@@ -122,6 +124,11 @@ func (c *Client) decodeLookupResponse(op, path string, resp *http.Response) ([]*
 	}
 	out, derr := decodeLookupResults(data)
 	if derr == nil {
+		// The request carried the secret: an answer that echoes it (a
+		// result's request_parameters, any field) must not hand it back.
+		for _, r := range out {
+			redactResult(r, c.secret)
+		}
 		return out, nil
 	}
 	if ae := c.errorIn200(op, path, resp, data); ae != nil {
@@ -237,4 +244,44 @@ func (c *Client) decodeBalance(op, path string, resp *http.Response) (float64, e
 		return 0, c.unexpectedLookupAnswer(op, path, resp, data, fmt.Errorf("no number in Credits (%s)", quoteShort(string(v.Credits))))
 	}
 	return credits, nil
+}
+
+// redactResult replaces the secret, in any spelling the redaction rule
+// knows, in every string of r (fields, nested records, Extra's keys and
+// values; TestRedactResultCoversEveryField keeps the list whole). The rule's
+// regular expression runs only on a string that holds the secret as it is
+// or a character that starts another spelling of it (%, &, a backslash; +
+// for a space), so that an ordinary answer costs a substring search per
+// field.
+func redactResult(r *Result, secret string) {
+	if r == nil || secret == "" {
+		return
+	}
+	plus := strings.ContainsRune(secret, ' ')
+	always := !utf8.ValidString(secret)
+	scrub := func(s string) string {
+		if s != "" && (always || strings.Contains(s, secret) || strings.ContainsAny(s, `%&\`) || plus && strings.Contains(s, "+")) {
+			return scrubString(s, secret)
+		}
+		return s
+	}
+	for _, p := range []*string{&r.TelephoneNumber, &r.DetectedTelephoneNumber, &r.FormattedTelephoneNumber,
+		(*string)(&r.LiveStatus), (*string)(&r.TelephoneNumberType), &r.IsPorted, &r.Error, &r.UUID,
+		&r.SMSEmail, &r.MMSEmail, &r.USAStatus, &r.DisposableNumber,
+		&r.RequestParameters.TelephoneNumber, &r.RequestParameters.SaveToCache, &r.RequestParameters.InputFormat,
+		&r.RequestParameters.OutputFormat, &r.RequestParameters.GetPortedDate, &r.RequestParameters.GetLandlineStatus,
+		&r.RequestParameters.USAStatus} {
+		*p = scrub(*p)
+	}
+	for _, n := range []*Network{&r.OriginalNetwork, &r.CurrentNetwork} {
+		for _, p := range []*string{&n.Status, &n.Name, &n.MCCMNC, &n.CountryName, &n.CountryISO3, &n.Area, &n.CountryPrefix} {
+			*p = scrub(*p)
+		}
+	}
+	for k, v := range r.Extra {
+		if ck, cv := scrub(k), scrub(v); ck != k || cv != v {
+			delete(r.Extra, k)
+			r.Extra[ck] = cv
+		}
+	}
 }

@@ -128,3 +128,27 @@ func TestLookupFlowSplitsInOrder(t *testing.T) {
 		}
 	})
 }
+
+// TestLookupFlowRepeatOnServiceClock: the fake's answers carry a Date from
+// its own clock, the one its timestamps come from (as the service's do), so
+// that a repeat of the call's own lookup is recognised whatever the skew
+// between the fake's clock and the caller's: here the fake's is an hour
+// behind, and the repeat's answers were put in doubt.
+func TestLookupFlowRepeatOnServiceClock(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		srv := newFake(t, hlrlookuptest.WithoutNetwork(), hlrlookuptest.WithClock(func() time.Time { return time.Now().Add(-time.Hour) }))
+		c := lookupClient(srv)
+		srv.InjectFault(hlrlookuptest.Fault{Kind: hlrlookuptest.FaultHangUpAfter, Method: http.MethodPost, Path: "/apiv2/hlr"})
+		numbers := []string{"+447700900123", "+4915123456789"}
+		res, err := c.LookupHLR(t.Context(), numbers, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, n := range numbers {
+			if res[i] == nil || res[i].TelephoneNumber != n || srv.Charges(n) != 1 {
+				t.Errorf("%s: result %v, charged %d times", n, res[i], srv.Charges(n))
+			}
+		}
+	})
+}

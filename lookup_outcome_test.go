@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -186,4 +187,105 @@ func TestLookupSecretNeverShown(t *testing.T) {
 			assertLookupNoSecret(t, berr, logs, nil)
 		})
 	}
+}
+
+// TestLookupRepeatJudgedOnServerClock: whether a repeat's answer is older
+// than the call is judged on the service's clock (its Date header), not the
+// caller's: with the caller's clock an hour slow, an answer cached half an
+// hour before the call was handed back as the fresh lookup; with it an hour
+// fast, the call's own lookup was put in doubt.
+func TestLookupRepeatJudgedOnServerClock(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name  string
+		skew  time.Duration // the service's clock minus the caller's
+		age   time.Duration // how long before the service's now the answer is stamped
+		doubt bool
+	}{
+		{"service an hour ahead, answer cached before the call", time.Hour, 30 * time.Minute, true},
+		{"service an hour behind, answer of this call", -time.Hour, 0, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c, mt, logs := newLookupClient(t, WithRetryPolicy(RetryPolicy{MaxRetries: 1, MinWait: time.Millisecond, MaxWait: 2 * time.Millisecond}))
+			var mu sync.Mutex
+			calls := 0
+			mt.RegisterResponder("POST", testLookupURL+"/hlr", func(r *http.Request) (*http.Response, error) {
+				lr := readLookupRequest(t, r)
+				mu.Lock()
+				calls++
+				n := calls
+				mu.Unlock()
+				if n == 1 {
+					return httpmock.NewStringResponse(500, ""), nil
+				}
+				serverNow := time.Now().Add(tc.skew)
+				resp := httpmock.NewStringResponse(200, lookupAnswer(lr, serverNow.Add(-tc.age)))
+				resp.Header.Set("Date", serverNow.UTC().Format(http.TimeFormat))
+				return resp, nil
+			})
+			res, err := c.LookupHLR(context.Background(), []string{"a"}, nil)
+			assertLookupNoSecret(t, err, logs, res)
+			if got := errors.Is(err, ErrOutcomeUnknown); got != tc.doubt || len(res) != 1 || (res[0] == nil) != tc.doubt {
+				t.Fatalf("err %v, results %v; want in doubt: %v", err, res, tc.doubt)
+			}
+		})
+	}
+}
+
+// TestLookupResultsNeverEchoSecret: a 2xx answer that echoes the secret the
+// request carried, in any field of a record (known, unknown, nested, JSON-
+// or percent-escaped), never hands it back in a *Result.
+func TestLookupResultsNeverEchoSecret(t *testing.T) {
+	t.Parallel()
+	rec := func(fields string) string {
+		return `{"results":[{"error":"NONE","request_parameters":{"telephone_number":"a"},"timestamp":"2026-01-01T00:00:00Z",` + fields + `}]}`
+	}
+	jsonEscaped := strings.ReplaceAll(testSecret, "-", `\u002d`)
+	for _, tc := range []struct{ name, body string }{
+		{"known field", rec(`"original_network_name":"` + testSecret + `"`)},
+		{"unknown field", rec(`"echo":"body api_secret=` + testSecret + `"`)},
+		{"request_parameters", `{"results":[{"error":"NONE","request_parameters":{"telephone_number":"a","api_secret":"` + testSecret + `"}}]}`},
+		{"uuid", rec(`"uuid":"` + testSecret + `"`)},
+		{"a key", rec(`"` + testSecret + `":"x"`)},
+		{"JSON-escaped", rec(`"echo":"` + jsonEscaped + `"`)},
+		{"percent-encoded", rec(`"echo":"` + strings.ReplaceAll(testSecret, "-", "%2D") + `"`)},
+		{"body envelope", `{"body":{"results":[{"error":"NONE","request_parameters":{"telephone_number":"a"},"sms_email":"` + testSecret + `"}]}}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c, mt, logs := newLookupClient(t)
+			mt.RegisterResponder("POST", testLookupURL+"/hlr", httpmock.NewStringResponder(200, tc.body))
+			res, err := c.LookupHLR(context.Background(), []string{"a"}, nil)
+			if err != nil || len(res) != 1 || res[0] == nil {
+				t.Fatalf("err %v, results %v", err, res)
+			}
+			assertLookupNoSecret(t, err, logs, res)
+		})
+	}
+}
+
+// TestRedactResultCoversEveryField: redactResult reaches every string of a
+// Result, so that a field added later cannot carry an echoed secret out.
+func TestRedactResultCoversEveryField(t *testing.T) {
+	t.Parallel()
+	var r Result
+	var fill func(v reflect.Value)
+	fill = func(v reflect.Value) {
+		switch v.Kind() {
+		case reflect.String:
+			v.SetString("x " + testSecret)
+		case reflect.Struct:
+			for i := range v.NumField() {
+				if v.Type().Field(i).IsExported() {
+					fill(v.Field(i))
+				}
+			}
+		case reflect.Map:
+			v.Set(reflect.ValueOf(map[string]string{testSecret: testSecret, "k": "%73" + testSecret[1:]}))
+		}
+	}
+	fill(reflect.ValueOf(&r).Elem())
+	redactResult(&r, testSecret)
+	assertNoSecret(t, "redacted result", r)
 }

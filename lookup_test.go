@@ -409,6 +409,10 @@ func TestLookupRefusedWithoutIO(t *testing.T) {
 		{"negative concurrency", LookupHLR, []string{"1"}, &LookupOptions{Concurrency: -1}},
 		{"ReferenceID line break", LookupHLR, []string{"1"}, &LookupOptions{ReferenceID: "a\r\nX-Evil: 1"}},
 		{"AccountID NUL", LookupHLR, []string{"1"}, &LookupOptions{AccountID: "a\x00"}},
+		{"ReferenceID control character", LookupHLR, []string{"1"}, &LookupOptions{ReferenceID: "a\x01b"}},
+		{"AccountID DEL", LookupHLR, []string{"1"}, &LookupOptions{AccountID: "a\x7f"}},
+		{"concurrency above the bound", LookupHLR, []string{"1"}, &LookupOptions{Concurrency: MaxLookupConcurrency + 1}},
+		{"concurrency huge", LookupHLR, []string{"1"}, &LookupOptions{Concurrency: 1 << 40}},
 		{"unknown kind", LookupKind("hlr/../batches"), []string{"1"}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

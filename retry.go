@@ -488,7 +488,7 @@ func lookupRepeatArguments(args lookupArgs) (_ lookupArgs, ok bool) {
 
 // lookupAnswerIsOurs reports whether r, the answer of a repeat, may be
 // handed back as the answer to the caller's request, whose first attempt
-// was sent at firstSent: always when the caller allowed the private cache
+// was sent at firstSent (on the service's clock: callStartOnServer): always when the caller allowed the private cache
 // (cache_days_private ≥ 1: a cached answer is what was asked for); else
 // when it is a per-number error (INSUFFICIENT_CREDIT, INTERNAL_ERROR) or a
 // BAD_FORMAT, which come from no lookup, or when its timestamp is not

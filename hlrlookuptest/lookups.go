@@ -127,6 +127,9 @@ func (s *Server) serveLookup(w http.ResponseWriter, r *http.Request, kind string
 			Body any `json:"body"`
 		}{out}
 	}
+	// The Date comes from the clock the timestamps come from, as the
+	// service's do: the SDK compares them to tell a cached answer.
+	w.Header().Set("Date", now.UTC().Format(http.TimeFormat))
 	writeJSON(w, http.StatusOK, out)
 }
 

@@ -151,10 +151,7 @@ func lookupSteps(inv *invocation) apiSteps[[]*hlrlookup.Result] {
 				}
 				results = append(results, r)
 			}
-			if err := *inputErr; err != nil {
-				return nil, err
-			}
-			if count == 0 && first == nil {
+			if count == 0 && first == nil && *inputErr == nil {
 				return nil, errors.New("standard input holds no numbers: give one number per line")
 			}
 			if !inv.json && len(results) > 0 {
@@ -162,6 +159,12 @@ func lookupSteps(inv *invocation) apiSteps[[]*hlrlookup.Result] {
 					return nil, err
 				}
 				printLookupTotals(inv.a.stderr, kind, results)
+			}
+			if err := *inputErr; err != nil {
+				// After the results (those lookups were made, and paid for),
+				// and with the lookup's own failure, which may name numbers
+				// in doubt.
+				return nil, errors.Join(err, first)
 			}
 			if ctx.Err() != nil {
 				return nil, &interruptedError{"interrupted; any lookup already sent may have run and been charged"}
