@@ -662,17 +662,8 @@ func TestUploadRetryOn503ReplaysBody(t *testing.T) {
 
 func TestUploadPlainReaderSingleAttempt(t *testing.T) {
 	t.Parallel()
-	synctest.Test(t, func(t *testing.T) {
-		mt := ioNewMock(t)
-		rec := newIORecorder(t, httpmock.NewStringResponder(http.StatusServiceUnavailable, "busy"), okResponder())
-		mt.RegisterResponder(http.MethodPost, ioSourceURL, rec.responder)
-		c := ioClient(t, mt, 3)
-		err := c.Upload(t.Context(), "42", &plainReader{strings.NewReader("447790606023\n")}, 13, nil)
-		if !errors.Is(err, hlrlookup.ErrServer) {
-			t.Fatalf("error %v, want ErrServer from the one attempt", err)
-		}
-		noLeak(t, err)
-		wantCalls(t, mt, map[string]int{"POST " + ioSourceURL: 1})
+	wantOneAttemptOn503(t, func(t *testing.T, c *hlrlookup.Client) error {
+		return c.Upload(t.Context(), "42", &plainReader{strings.NewReader("447790606023\n")}, 13, nil)
 	})
 }
 
@@ -934,17 +925,8 @@ func TestUploadStreamsOfFiles(t *testing.T) {
 		})
 		t.Run(tt.name+" gets one attempt", func(t *testing.T) {
 			t.Parallel()
-			synctest.Test(t, func(t *testing.T) {
-				mt := ioNewMock(t)
-				rec := newIORecorder(t, httpmock.NewStringResponder(http.StatusServiceUnavailable, "busy"), okResponder())
-				mt.RegisterResponder(http.MethodPost, ioSourceURL, rec.responder)
-				c := ioClient(t, mt, 3)
-				err := c.Upload(t.Context(), "42", tt.open(t), int64(len(data)), nil)
-				if !errors.Is(err, hlrlookup.ErrServer) {
-					t.Fatalf("error %v, want ErrServer from the one attempt", err)
-				}
-				noLeak(t, err)
-				wantCalls(t, mt, map[string]int{"POST " + ioSourceURL: 1})
+			wantOneAttemptOn503(t, func(t *testing.T, c *hlrlookup.Client) error {
+				return c.Upload(t.Context(), "42", tt.open(t), int64(len(data)), nil)
 			})
 		})
 	}
@@ -1070,4 +1052,22 @@ func TestUploadStreamIsNotRedirected(t *testing.T) {
 			}
 		}
 	}
+}
+
+// wantOneAttemptOn503 runs upload in a synctest bubble against a service that
+// answers 503 and then 200, with three retries allowed: a body that cannot
+// be replayed gets its one attempt, and the 503 comes back.
+func wantOneAttemptOn503(t *testing.T, upload func(*testing.T, *hlrlookup.Client) error) {
+	t.Helper()
+	synctest.Test(t, func(t *testing.T) {
+		mt := ioNewMock(t)
+		rec := newIORecorder(t, httpmock.NewStringResponder(http.StatusServiceUnavailable, "busy"), okResponder())
+		mt.RegisterResponder(http.MethodPost, ioSourceURL, rec.responder)
+		err := upload(t, ioClient(t, mt, 3))
+		if !errors.Is(err, hlrlookup.ErrServer) {
+			t.Fatalf("error %v, want ErrServer from the one attempt", err)
+		}
+		noLeak(t, err)
+		wantCalls(t, mt, map[string]int{"POST " + ioSourceURL: 1})
+	})
 }
