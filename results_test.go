@@ -301,7 +301,7 @@ func TestDecodeJSONResults(t *testing.T) {
 				CurrentNetwork:    Network{MCCMNC: "23438", CountryPrefix: "44"}}},
 		},
 		{
-			name: "credits as a number string on the fast path",
+			name: "credits as a number string",
 			body: `{"results":[{"credits_spent":"1","error":"NONE"}]}`,
 			want: []*Result{{CreditsSpent: 1, Error: "NONE"}},
 		},
@@ -355,7 +355,7 @@ func TestDecodeJSONResults(t *testing.T) {
 		{name: "invalid credits", body: `[{"uuid":"a"},{"credits_spent":"lots"}]`, wantErr: `hlrlookup: reading JSON results: row 2: field "credits_spent": invalid number "lots"`},
 		{name: "invalid credits, bool", body: `[{"credits_spent":true}]`, wantErr: `row 1: field "credits_spent": invalid number "true"`},
 		{name: "invalid timestamp", body: `[{"timestamp":"2022-13-45"}]`, wantErr: `row 1: field "timestamp": invalid RFC 3339 timestamp "2022-13-45"`},
-		{name: "invalid timestamp, generic path", body: `[{"timestamp":"never","x":1}]`, wantErr: `row 1: field "timestamp": invalid RFC 3339 timestamp "never"`},
+		{name: "invalid timestamp beside an unknown key", body: `[{"timestamp":"never","x":1}]`, wantErr: `row 1: field "timestamp": invalid RFC 3339 timestamp "never"`},
 		{name: "network details not an object", body: `[{"current_network_details":"n/a"}]`, want: []*Result{{Extra: map[string]string{"current_network_details": "n/a"}}}},
 	}
 	for _, tt := range tests {
