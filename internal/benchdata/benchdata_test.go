@@ -196,3 +196,71 @@ func TestPHPString(t *testing.T) {
 		}
 	}
 }
+
+// TestCoverage: the first 10,000 rows, which the root package's identity
+// test decodes, hold every value the generator draws from its tables: every
+// network as original and as current network, every area, first and last
+// name, nickname, e-mail domain, segment and note, every live_status and
+// telephone_number_type, ported and not, both forms of '&' in JSON, a cache
+// hit.
+func TestCoverage(t *testing.T) {
+	t.Parallel()
+	const rows = 10_000
+	seen := map[string]bool{}
+	g := newGenerator()
+	for i := range rows {
+		f := g.row(i)
+		for _, k := range []int{fOrigName, fCurName, fOrigArea, fLive, fType, fPorted, fCredits} {
+			seen[f[k]] = true
+		}
+		for _, k := range []int{2, 3, 4, 6} {
+			seen[f[k]] = true
+		}
+		if strings.Contains(f[fOrigName], "&") {
+			seen["hexAmp="+strconv.FormatBool(g.hexAmp)] = true
+		}
+	}
+	want := []string{"hexAmp=true", "hexAmp=false", "0.5", "0", "1", "YES", "NO", "UNKNOWN",
+		"LIVE", "DEAD", "ABSENT_SUBSCRIBER", "NO_TELESERVICE_PROVISIONED", "INCONCLUSIVE", "NO_COVERAGE",
+		"MOBILE", "LANDLINE", "VOIP", "MOBILE_OR_LANDLINE"}
+	want = append(want, segments...)
+	want = append(want, notes...)
+	for _, c := range countries {
+		want = append(want, c.areas...)
+		for _, n := range c.networks {
+			want = append(want, n.name)
+		}
+	}
+	names, domains := map[string]bool{}, map[string]bool{}
+	for i := range rows {
+		f := g.row(i)
+		for _, p := range firstNames {
+			if strings.Contains(f[2], p.name) {
+				names[p.name] = true
+			}
+		}
+		for _, p := range lastNames {
+			if strings.Contains(f[2], p.name) {
+				names[p.name] = true
+			}
+		}
+		for _, n := range nicknames {
+			if strings.Contains(f[2], `"`+n+`"`) {
+				names[n] = true
+			}
+		}
+		_, d, _ := strings.Cut(f[3], "@")
+		domains[d] = true
+	}
+	for _, w := range want {
+		if !seen[w] {
+			t.Errorf("the first %d rows never hold %q", rows, w)
+		}
+	}
+	if n := len(firstNames) + len(lastNames) + len(nicknames); len(names) != n {
+		t.Errorf("the first %d rows hold %d of the %d names", rows, len(names), n)
+	}
+	if len(domains) != len(mailDomains) {
+		t.Errorf("the first %d rows hold %d of the %d e-mail domains", rows, len(domains), len(mailDomains))
+	}
+}
