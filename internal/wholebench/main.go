@@ -25,7 +25,8 @@
 // the uploaded file's own columns, PHP's escapes in JSON), generated once
 // into -data (reused when present, complete and of benchdata's version) or
 // into a temporary directory. The Go programs are built once with go build
-// before anything is measured, and run with GOGC, GOMEMLIMIT and GODEBUG
+// before anything is measured (into -data's bin directory, where go build
+// relinks only what changed, or a temporary directory), and run with GOGC, GOMEMLIMIT and GODEBUG
 // removed from their environment (the defaults). Every program runs once
 // as a warm-up that is not counted, then runs are interleaved (run 1 of
 // every program, then run 2, …). For each run: the wall time from start to
@@ -46,6 +47,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 )
 
@@ -53,12 +55,15 @@ func main() {
 	o := options{warmUps: 1}
 	flag.IntVar(&o.rows, "rows", 1_000_000, "result rows in the generated downloads")
 	flag.IntVar(&o.runs, "runs", 5, "measured runs of every program (after one warm-up run)")
-	flag.StringVar(&o.data, "data", "", "directory for the generated files, reused when present (default: a temporary directory, removed)")
+	flag.StringVar(&o.data, "data", "", "directory for the generated files, reused when present, and the built programs (default: a temporary directory, removed)")
 	only := flag.String("only", "", "comma-separated workloads to run: "+strings.Join(workloadNames(), ", ")+" (default: all)")
 	flag.BoolVar(&o.noStrace, "nostrace", false, "skip the extra run of DownloadFile under strace")
 	flag.Parse()
 	if *only != "" {
 		o.only = strings.Split(*only, ",")
+	}
+	if o.data != "" {
+		o.binDir = filepath.Join(o.data, "bin") // go build relinks only what changed
 	}
 	if err := run(context.Background(), o, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "wholebench:", err)

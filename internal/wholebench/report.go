@@ -3,8 +3,10 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -62,6 +64,11 @@ func report(w io.Writer, o options, ws []*workload, e *env, re reportEnv) {
 		}
 	}
 	fmt.Fprintln(w)
+	fmt.Fprint(w, "Peak RSS is getrusage's ru_maxrss of each program, the largest of its runs")
+	if kb := driverPeakRSSKB(); kb >= 0 {
+		fmt.Fprintf(w, "; none is below the driver's own peak, %s, which Linux counts into each program's (Go starts them as vfork children, in the driver's memory until they exec)", rssText(kb))
+	}
+	fmt.Fprintln(w, ".")
 	if re.fsync != "" {
 		fmt.Fprintf(w, "DownloadFile's final fsync: %s\n", re.fsync)
 	}
@@ -108,6 +115,24 @@ func span(lo, hi time.Duration) string {
 		return fmt.Sprintf("%.2f–%.2f s", lo.Seconds(), hi.Seconds())
 	}
 	return fmt.Sprintf("%.1f–%.1f ms", float64(lo)/1e6, float64(hi)/1e6)
+}
+
+// driverPeakRSSKB is the driver's peak resident set in KB, VmHWM of
+// /proc/self/status (Linux), or -1. Not getrusage's: that counts the
+// program that started the driver, such as go run, by the same rule.
+func driverPeakRSSKB() int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return -1
+	}
+	for line := range strings.Lines(string(b)) {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			if kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64); err == nil {
+				return kb
+			}
+		}
+	}
+	return -1
 }
 
 // rssText formats a peak RSS of kb KB in MB (10^6 bytes).

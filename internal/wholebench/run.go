@@ -15,8 +15,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/seed682fd871/hlrlookup/internal/benchdata"
 )
 
 // options are the command's flags.
@@ -27,6 +25,7 @@ type options struct {
 	only       []string
 	noStrace   bool
 	buildFlags []string // more flags for go build
+	binDir     string   // where the programs are built and kept ("": a temporary directory)
 }
 
 // progsPkg is the import path of the benchmark's Go programs.
@@ -167,23 +166,12 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	dataDir := o.data
-	if dataDir == "" {
-		dataDir = filepath.Join(tmp, "data")
-	}
-	needJSON := slices.ContainsFunc(ws, func(w *workload) bool { return w.json })
-	e := &env{bin: filepath.Join(tmp, "bin"), rows: o.rows, live: benchdata.LiveCount(o.rows)}
-	csvPath, jsonPath := dataFile(dataDir, o.rows, "csv"), dataFile(dataDir, o.rows, "json")
-	if e.csvSize, err = ensureData(csvPath, o.rows, benchdata.WriteCSV, progress); err != nil {
-		return err
-	}
-	if needJSON {
-		if e.jsonSize, err = ensureData(jsonPath, o.rows, benchdata.WriteJSON, progress); err != nil {
-			return err
-		}
+	e := &env{bin: o.binDir, rows: o.rows}
+	if e.bin == "" {
+		e.bin = filepath.Join(tmp, "bin")
 	}
 
-	progress("building the programs")
+	progress("building the programs into %s", e.bin)
 	if err := os.MkdirAll(e.bin, 0o755); err != nil {
 		return err
 	}
@@ -204,7 +192,12 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		return err
 	}
 
-	stop, err := startServer(e, csvPath, jsonPath)
+	dataDir := o.data
+	if dataDir == "" {
+		dataDir = filepath.Join(tmp, "data")
+	}
+	needJSON := slices.ContainsFunc(ws, func(w *workload) bool { return w.json })
+	stop, err := startServer(e, dataDir, needJSON, stderr)
 	if err != nil {
 		return err
 	}
@@ -241,51 +234,11 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// dataFile is the cached file of rows rows in format, named by benchdata's
-// version.
-func dataFile(dir string, rows int, format string) string {
-	return filepath.Join(dir, fmt.Sprintf("results-v%s-%d.%s", benchdata.Version, rows, format))
-}
-
-// ensureData generates path with write unless it is there already,
-// complete: its size is the one recorded in path+".size" when it was
-// generated (the file is renamed into place only once complete).
-func ensureData(path string, rows int, write func(io.Writer, int) error, progress func(string, ...any)) (int64, error) {
-	if fi, err := os.Stat(path); err == nil {
-		if b, err := os.ReadFile(path + ".size"); err == nil && strings.TrimSpace(string(b)) == strconv.FormatInt(fi.Size(), 10) {
-			progress("reusing %s", filepath.Base(path))
-			return fi.Size(), nil
-		}
-	}
-	progress("generating %s", filepath.Base(path))
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return 0, err
-	}
-	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return 0, err
-	}
-	defer os.Remove(f.Name())
-	err = write(f, rows)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return 0, err
-	}
-	fi, err := os.Stat(f.Name())
-	if err != nil {
-		return 0, err
-	}
-	if err := os.WriteFile(path+".size", []byte(strconv.FormatInt(fi.Size(), 10)+"\n"), 0o644); err != nil {
-		return 0, err
-	}
-	return fi.Size(), os.Rename(f.Name(), path)
-}
-
-// startServer starts the results server and sets e.base; stop ends it.
-func startServer(e *env, csvPath, jsonPath string) (stop func(), err error) {
-	cmd := exec.Command(filepath.Join(e.bin, "server"), "-csv", csvPath, "-json", jsonPath)
+// startServer starts the results server, which generates the data or
+// finds them in dir, and sets e.base, the data's sizes and the count of
+// LIVE rows; stop ends it.
+func startServer(e *env, dir string, withJSON bool, stderr io.Writer) (stop func(), err error) {
+	cmd := exec.Command(filepath.Join(e.bin, "server"), "-dir", dir, "-rows", strconv.Itoa(e.rows), "-json="+strconv.FormatBool(withJSON))
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		return nil, err
@@ -294,7 +247,7 @@ func startServer(e *env, csvPath, jsonPath string) (stop func(), err error) {
 	if err != nil {
 		return nil, err
 	}
-	cmd.Stderr = os.Stderr
+	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
@@ -310,11 +263,13 @@ func startServer(e *env, csvPath, jsonPath string) (stop func(), err error) {
 		}
 	}
 	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err == nil {
+		_, err = fmt.Sscan(line, &e.base, &e.csvSize, &e.jsonSize, &e.live)
+	}
 	if err != nil {
 		stop()
 		return nil, fmt.Errorf("the results server did not start: %v", err)
 	}
-	e.base = strings.TrimSpace(line)
 	return stop, nil
 }
 
