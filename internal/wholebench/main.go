@@ -56,7 +56,7 @@ func main() {
 	flag.IntVar(&o.rows, "rows", 1_000_000, "result rows in the generated downloads")
 	flag.IntVar(&o.runs, "runs", 5, "measured runs of every program (after one warm-up run)")
 	flag.StringVar(&o.data, "data", "", "directory for the generated files, reused when present, and the built programs (default: a temporary directory, removed)")
-	only := flag.String("only", "", "comma-separated workloads to run: "+strings.Join(workloadNames(), ", ")+" (default: all)")
+	only := flag.String("only", "", "comma-separated workloads to run: "+strings.Join(workloadNames, ", ")+" (default: all)")
 	flag.BoolVar(&o.noStrace, "nostrace", false, "skip the extra run of DownloadFile under strace")
 	flag.Parse()
 	if *only != "" {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -53,6 +54,19 @@ func testBinDir(t *testing.T) string {
 		return t.TempDir()
 	}
 	return filepath.Join(cache, "hlrlookup-wholebench-test", fmt.Sprintf("%x", sha256.Sum256([]byte(wd)))[:16])
+}
+
+// TestWorkloadNames: the list of names (for -only's help) is that of the
+// workloads.
+func TestWorkloadNames(t *testing.T) {
+	t.Parallel()
+	var names []string
+	for _, w := range workloads() {
+		names = append(names, w.name)
+	}
+	if !slices.Equal(names, workloadNames) {
+		t.Errorf("workloads %q, workloadNames %q", names, workloadNames)
+	}
 }
 
 // TestOnlyUnknown: -only names a workload that does not exist.
