@@ -70,7 +70,7 @@ func report(w io.Writer, o options, ws []*workload, e *env, re reportEnv) {
 	}
 	fmt.Fprintln(w, ".")
 	if re.fsync != "" {
-		fmt.Fprintf(w, "DownloadFile's final fsync: %s\n", re.fsync)
+		fmt.Fprintf(w, "DownloadFile's final fsync: %s.\n", re.fsync)
 	}
 	for _, n := range notes {
 		fmt.Fprintln(w, n)
