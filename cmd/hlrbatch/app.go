@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"strings"
 
@@ -29,6 +30,9 @@ type app struct {
 	rawStdout io.Writer // results as downloaded; nil: stdout
 	rawStderr io.Writer // progress bars, which draw with escapes; nil: stderr
 	getenv    func(string) string
+	// transport carries the doctor's requests beneath its recorder; nil
+	// means a transport of its own. Tests set the fake service's.
+	transport http.RoundTripper
 	stdinTTY  bool // ask before deleting
 	stdoutTTY bool // results shown, not piped: escape them too
 	stderrTTY bool // draw progress bars
