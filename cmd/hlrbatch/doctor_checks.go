@@ -35,7 +35,8 @@ type assumption struct {
 	id     string
 	wire   string // the WIRE.md rows: "7, 22", "L9"
 	expect string // what the SDK expects, in words
-	// batches: the check needs the batches service (not with --sandbox).
+	// batches: the check needs the batches service or the account (not run
+	// with --sandbox).
 	batches bool
 	decide  func(ev *evidence) (verdict, string)
 }
@@ -83,6 +84,14 @@ var lookupRecordFields = map[string][]string{
 		"timestamp"},
 }
 
+// nestedRecordFields are the fields of a record's objects (one level down).
+var nestedRecordFields = map[string][]string{
+	"request_parameters": {"telephone_number", "cache_days_private", "cache_days_global", "save_to_cache",
+		"input_format", "output_format", "get_ported_date", "get_landline_status", "usa_status"},
+	"original_network_details": {"name", "mccmnc", "country_name", "country_iso3", "area", "country_prefix"},
+	"current_network_details":  {"name", "mccmnc", "country_name", "country_iso3", "area", "country_prefix"},
+}
+
 // lookupKinds are the lookup steps' kinds, in the order they run.
 var lookupKinds = []string{"hlr", "mnp", "validate"}
 
@@ -113,7 +122,7 @@ var assumptions = []assumption{
 	{id: "DATA-LOADED", wire: "42", batches: true, decide: checkDataLoaded,
 		expect: "a second upload to a batch that has data is refused with 409, code DATA_ALREADY_LOADED"},
 	{id: "BALANCE", wire: "L3", batches: true, decide: checkBalance,
-		expect: "POST /apiv2/balance answers {\"Status\":\"OK\",\"Credits\":<a JSON number>}"},
+		expect: "POST /apiv2/balance answers {\"Status\":\"OK\",\"Credits\":1234.5}, the keys in any case, Credits a number or a numeric string"},
 	{id: "LOOKUP-CREDENTIALS", wire: "L4", batches: true, decide: checkLookupCredentials,
 		expect: "the instant lookups take the batches' API key and secret, as api_key and api_secret in the JSON body"},
 	{id: "LOOKUP-ENVELOPE", wire: "L9", decide: checkLookupEnvelope,
@@ -161,14 +170,6 @@ func (ev *evidence) why(step string) string {
 		return fmt.Sprintf("no answer to %s: %s", step, cell(es[len(es)-1].Error))
 	}
 	return step + " did not run"
-}
-
-// decide runs the check of a, or says why it cannot run.
-func (a *assumption) check(ev *evidence) (verdict, string) {
-	if a.batches && ev.sandbox {
-		return notObserved, "--sandbox checks the instant lookups only"
-	}
-	return a.decide(ev)
 }
 
 // ok reports whether e is a 2xx answer.
@@ -748,10 +749,14 @@ func checkDataLoaded(ev *evidence) (verdict, string) {
 	if e == nil {
 		return notObserved, ev.why("upload-again")
 	}
-	if ok(e) {
-		return contradicted, fmt.Sprintf("the second upload was taken: %d", e.Status)
-	}
 	code, has := errorCode(e)
+	if ok(e) {
+		what := "taken"
+		if has {
+			what = "refused inside a success"
+		}
+		return contradicted, fmt.Sprintf("the second upload was %s: %s", what, answer(e))
+	}
 	switch {
 	case e.Status != 409:
 		return contradicted, "the second upload was refused with " + answer(e)
@@ -775,30 +780,48 @@ func checkBalance(ev *evidence) (verdict, string) {
 	if !isObj {
 		return contradicted, "the answer is not a JSON object: " + quote(e.ResponseBody.data)
 	}
-	var problems []string
-	status, hasStatus := m["Status"]
-	credits, hasCredits := m["Credits"]
-	if !hasStatus || !hasCredits {
-		problems = append(problems, "the keys are "+keyList(m))
-	}
-	if hasStatus {
-		if s, _ := jsonString(status); s != "OK" {
-			problems = append(problems, "Status is "+quote(status))
+	// Row L3: the keys in any case, Credits a number or a numeric string.
+	var statusKey, creditsKey string
+	for k := range m {
+		switch {
+		case strings.EqualFold(k, "Status"):
+			statusKey = k
+		case strings.EqualFold(k, "Credits"):
+			creditsKey = k
 		}
 	}
-	if hasCredits {
-		if c := bytes.TrimSpace(credits); len(c) == 0 || c[0] == '"' {
-			problems = append(problems, "Credits is a string")
-		} else if _, err := strconv.ParseFloat(string(c), 64); err != nil {
-			problems = append(problems, "Credits is not a number")
+	var problems, notes []string
+	if statusKey == "" || creditsKey == "" {
+		problems = append(problems, "the keys are "+keyList(m))
+	}
+	if statusKey != "" {
+		if s, _ := jsonString(m[statusKey]); !strings.EqualFold(s, "OK") {
+			problems = append(problems, cell(statusKey)+" is "+quote(m[statusKey]))
+		}
+		if statusKey != "Status" {
+			notes = append(notes, "key "+cell(statusKey))
+		}
+	}
+	if creditsKey != "" {
+		raw := bytes.TrimSpace(m[creditsKey])
+		if _, isNum := looseNumber(raw); !isNum {
+			problems = append(problems, cell(creditsKey)+" is not a number: "+quote(raw))
+		} else if len(raw) > 0 && raw[0] == '"' {
+			notes = append(notes, cell(creditsKey)+" a numeric string")
+		}
+		if creditsKey != "Credits" {
+			notes = append(notes, "key "+cell(creditsKey))
 		}
 	}
 	if len(problems) > 0 {
 		return contradicted, strings.Join(problems, "; ")
 	}
 	detail := `{"Status":"OK","Credits":<number>}`
+	if len(notes) > 0 {
+		detail += " (within the row: " + strings.Join(notes, ", ") + ")"
+	}
 	if len(m) > 2 {
-		detail += "; also " + keyList(m)
+		detail += "; keys " + keyList(m)
 	}
 	return confirmed, detail
 }
@@ -817,7 +840,8 @@ func checkLookupCredentials(ev *evidence) (verdict, string) {
 }
 
 func checkLookupEnvelope(ev *evidence) (verdict, string) {
-	var problems, good []string
+	byEnvelope := map[string][]string{} // envelope: kinds
+	var order []string
 	var why string
 	for _, kind := range lookupKinds {
 		e := ev.last("lookup-" + kind)
@@ -830,23 +854,44 @@ func checkLookupEnvelope(ev *evidence) (verdict, string) {
 			continue
 		}
 		env, _ := envelopeOf(e.ResponseBody.data)
-		if env != "results" {
-			problems = append(problems, kind+": "+envelopeText(env))
-			continue
+		if byEnvelope[env] == nil {
+			order = append(order, env)
 		}
-		good = append(good, kind)
+		byEnvelope[env] = append(byEnvelope[env], kind)
+	}
+	var problems []string
+	for _, env := range order {
+		if env != "results" {
+			problems = append(problems, envelopeText(env)+" from "+strings.Join(byEnvelope[env], ", "))
+		}
 	}
 	switch {
 	case len(problems) > 0:
 		return contradicted, strings.Join(problems, "; ")
-	case len(good) == 0:
+	case len(order) == 0:
 		return notObserved, why
 	}
-	detail := `{"results":[…]} from ` + strings.Join(good, ", ")
+	detail := `{"results":[…]} from ` + strings.Join(byEnvelope["results"], ", ")
 	if why != "" {
 		detail += "; " + why
 	}
 	return confirmed, detail
+}
+
+// fieldDiff returns the fields of want that m lacks and those of m that want
+// does not name, each behind prefix.
+func fieldDiff(m map[string]json.RawMessage, want []string, prefix string) (missing, extra []string) {
+	for _, k := range want {
+		if _, has := m[k]; !has {
+			missing = append(missing, prefix+k)
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		if !slices.Contains(want, k) {
+			extra = append(extra, cell(prefix+k))
+		}
+	}
+	return missing, extra
 }
 
 // lookupRecord returns the first record of a lookup kind's answer, or why
@@ -880,13 +925,14 @@ func checkLookupRecords(ev *evidence) (verdict, string) {
 			continue
 		}
 		want := lookupRecordFields[kind]
-		var extra []string
-		for _, k := range slices.Sorted(maps.Keys(rec)) {
-			if !slices.Contains(want, k) {
-				extra = append(extra, cell(k))
+		miss, extra := fieldDiff(rec, want, "")
+		for _, k := range want {
+			inner, isObj := jsonObject(rec[k])
+			if nested, has := nestedRecordFields[k]; has && isObj {
+				m, x := fieldDiff(inner, nested, k+".")
+				miss, extra = append(miss, m...), append(extra, x...)
 			}
 		}
-		miss := missingKeys(rec, want)
 		var p []string
 		if len(miss) > 0 {
 			p = append(p, "no "+strings.Join(miss, ", "))
