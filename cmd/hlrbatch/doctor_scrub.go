@@ -55,34 +55,47 @@ func newScrubber(credentials ...string) *scrubber {
 }
 
 // spellings lists the ways c may be written in a URL, a header or a body:
-// as it is, percent-encoded (once or twice, any case of hex), as a JSON
-// string's content (escaped as encoding/json does, every character as \u,
-// quoted once more), as HTML (escaped, every character as a reference), in
-// hex, and in base64 (every alphabet, and the part of it that shows
-// whatever comes before c).
+// as it is, percent-encoded (the query's way, the path's, every byte in
+// either case of hex), as the content of a JSON string (as encoding/json
+// escapes it, with or without HTML escapes; every character as \u), as
+// HTML (escaped, every character as a reference), and each of these once
+// more in any of them (a server's JSON quoting its HTML page, say); then
+// with every backslash doubled (Go's %q of a JSON text); in hex; and in
+// base64 (every alphabet, and the part of it that shows whatever comes
+// before c).
 func spellings(c string) []string {
 	if c == "" {
 		return nil
 	}
+	encoders := []func(string) string{
+		func(s string) string { return s },
+		url.QueryEscape, url.PathEscape,
+		func(s string) string { return percentAll(s, false) },
+		func(s string) string { return percentAll(s, true) },
+		func(s string) string { return jsonInner(s, false) },
+		func(s string) string { return jsonInner(s, true) },
+		func(s string) string { return unicodeAll(s, false) },
+		func(s string) string { return unicodeAll(s, true) },
+		html.EscapeString, htmlDecAll,
+		func(s string) string { return htmlHexAll(s, false) },
+		func(s string) string { return htmlHexAll(s, true) },
+	}
 	var out []string
-	add := func(s ...string) { out = append(out, s...) }
-	add(c, url.QueryEscape(c), url.PathEscape(c), strings.ReplaceAll(url.QueryEscape(c), "%", "%25"))
+	for _, first := range encoders {
+		once := first(c)
+		for _, second := range encoders {
+			twice := second(once)
+			out = append(out, twice, strings.ReplaceAll(twice, `\`, `\\`))
+		}
+	}
 	for _, upper := range []bool{false, true} {
-		pct := percentAll(c, upper)
-		add(pct, strings.ReplaceAll(pct, "%", "%25"), unicodeAll(c, upper), htmlHexAll(c, upper))
 		h := hex.EncodeToString([]byte(c))
 		if upper {
 			h = strings.ToUpper(h)
 		}
-		add(h)
+		out = append(out, h)
 	}
-	for _, escapeHTML := range []bool{false, true} {
-		j := jsonInner(c, escapeHTML)
-		add(j, strings.ReplaceAll(j, `\`, `\\`))
-	}
-	add(html.EscapeString(c), htmlDecAll(c))
-	add(base64Spellings(c)...)
-	return out
+	return append(out, base64Spellings(c)...)
 }
 
 // percentAll percent-encodes every byte of s.
