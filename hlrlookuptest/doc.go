@@ -192,6 +192,16 @@
 //     (the query is empty), no body; and the ReferenceID and AccountID
 //     headers, with any account's secret in them replaced by "REDACTED".
 //
+// # Variants
+//
+// A few options make the fake contradict one assumed wire detail of WIRE.md
+// each, as the real service might, so that code which checks those details
+// (hlrbatch doctor) can be tested against every wrong assumption in turn.
+// Each leaves everything else as described above.
+//
+//   - WithJSONByAccept: the results' format is chosen by the Accept header,
+//     not by format=json (row 19).
+//
 // # Faults and keep-alive
 //
 // net/http's Transport retries a replayable request (a GET without a body,

@@ -46,6 +46,10 @@ type config struct {
 	balance        float64                              // every account's starting credit
 	lookupEnvelope Envelope                             // of the lookup endpoints' answers
 	lookupDelay    func(numbers []string) time.Duration // nil: none
+
+	// Variants that contradict one assumed wire detail each (see the
+	// package documentation, "Variants").
+	jsonByAccept bool // WithJSONByAccept
 }
 
 func defaultConfig() config {
@@ -231,4 +235,23 @@ func WithLookupEnvelope(e Envelope) ServerOption {
 // result <= 0 means no wait.
 func WithLookupDelay(delay func(numbers []string) time.Duration) ServerOption {
 	return func(c *config) { c.lookupDelay = delay }
+}
+
+// WithJSONByAccept makes GET /batches/{id}/results choose its format by the
+// request's Accept header instead of the query: it ignores the format
+// parameter (format=json, format=csv and any other value alike) and answers
+// JSON, in the envelope set with WithJSONEnvelope, when Accept prefers
+// application/json to text/csv, and CSV otherwise. Preference is by
+// q-value, each type's q taken from the most specific range that matches it
+// (application/json, then application/*, then */*; a type no range matches
+// has q 0); JSON only when its q is strictly higher, so a tie, an Accept
+// naming neither and no Accept at all get CSV. Content-Type says which was
+// sent (application/json or text/csv).
+//
+// It imitates a service that negotiates the format by content type, as many
+// do, and contradicts WIRE.md row 19 (format=json as the JSON selector). The
+// SDK sends Accept "application/json, text/csv;q=0.9, */*;q=0.5" (row 5) on
+// every request, so with this switch its plain CSV download gets JSON.
+func WithJSONByAccept() ServerOption {
+	return func(c *config) { c.jsonByAccept = true }
 }

@@ -1,0 +1,126 @@
+package hlrlookuptest
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/seed682fd871/hlrlookup"
+)
+
+// sdkAccept is the Accept header the SDK sends on every request (WIRE.md
+// row 5).
+const sdkAccept = "application/json, text/csv;q=0.9, */*;q=0.5"
+
+// withHeaders is c.do with request headers (name, value pairs; a header
+// given twice is sent as two lines).
+func (c *tc) withHeaders(method, pathQuery string, headers ...string) resp {
+	c.t.Helper()
+	req, err := http.NewRequest(method, c.url(pathQuery), nil)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Add(headers[i], headers[i+1])
+	}
+	r, err := roundTrip(c.hc, req)
+	if err != nil {
+		c.t.Fatalf("%s %s: %v", method, pathQuery, err)
+	}
+	return r
+}
+
+// completeBatch creates, loads and starts (Instant) a batch of numbers.
+func (c *tc) completeBatch(numbers ...string) string {
+	c.t.Helper()
+	id := c.create("")
+	c.upload(id, strings.Join(numbers, "\n")+"\n")
+	if b := c.put(id, `{"status":"PROCESSING"}`); b.Status != StatusComplete {
+		c.t.Fatalf("Instant start answered %s", b.Status)
+	}
+	return id
+}
+
+// TestJSONByAccept checks that WithJSONByAccept picks the results' format
+// by the Accept header's q-values, whatever the query says, and that
+// without it the query decides and Accept does not matter.
+func TestJSONByAccept(t *testing.T) {
+	t.Parallel()
+	const csvType, jsonType = "text/csv; charset=utf-8", "application/json"
+	tests := []struct {
+		name   string
+		byAcc  bool
+		query  string
+		accept []string // one entry per header line; nil: no Accept
+		want   string   // the Content-Type
+	}{
+		{"SDK's CSV download", true, "", []string{sdkAccept}, jsonType},
+		{"SDK's JSON download", true, "?format=json", []string{sdkAccept}, jsonType},
+		{"format=json without Accept", true, "?format=json", nil, csvType},
+		{"format=json, Accept prefers CSV", true, "?format=json", []string{"text/csv, application/json;q=0.9"}, csvType},
+		{"format=csv, Accept prefers JSON", true, "?format=csv", []string{"application/json"}, jsonType},
+		{"unknown format ignored", true, "?format=xml", []string{"application/json"}, jsonType},
+		{"no Accept", true, "", nil, csvType},
+		{"*/*", true, "", []string{"*/*"}, csvType},
+		{"tie", true, "", []string{"application/json;q=0.5, text/csv;q=0.5"}, csvType},
+		{"JSON only", true, "", []string{"application/json"}, jsonType},
+		{"CSV only", true, "", []string{"text/csv"}, csvType},
+		{"neither named", true, "", []string{"image/png"}, csvType},
+		{"JSON refused", true, "", []string{"application/json;q=0, */*"}, csvType},
+		{"application/* over */*", true, "", []string{"application/*;q=0.8, */*;q=0.1"}, jsonType},
+		{"specific beats wildcard", true, "", []string{"application/*, application/json;q=0.2, text/csv;q=0.3"}, csvType},
+		{"upper case, spaces", true, "", []string{"Application/JSON ; q=1 ,  TEXT/CSV;Q=0.2"}, jsonType},
+		{"bad q ignored", true, "", []string{"application/json;q=2, text/csv;q=0.1"}, csvType},
+		{"bad range ignored", true, "", []string{"application/json;;;=, text/csv;q=0.1"}, csvType},
+		{"two header lines", true, "", []string{"text/csv;q=0.4", "application/json;q=0.6"}, jsonType},
+		{"default: query decides", false, "", []string{"application/json"}, csvType},
+		{"default: SDK's CSV download", false, "", []string{sdkAccept}, csvType},
+		{"default: SDK's JSON download", false, "?format=json", []string{sdkAccept}, jsonType},
+	}
+	for _, env := range []Envelope{EnvelopeArray, EnvelopeResults, EnvelopeBody} {
+		opts := []ServerOption{WithJSONEnvelope(env)}
+		byAcc := newTC(t, append(opts, WithJSONByAccept())...)
+		byQuery := newTC(t, opts...)
+		ids := map[*tc]string{
+			byAcc:   byAcc.completeBatch("447700900123", "12"),
+			byQuery: byQuery.completeBatch("447700900123", "12"),
+		}
+		// The JSON each server sends for format=json is the reference.
+		wantJSON := byQuery.must(http.StatusOK, "GET", "/batches/"+ids[byQuery]+"/results?format=json", "", "").body
+		wantCSV := byQuery.must(http.StatusOK, "GET", "/batches/"+ids[byQuery]+"/results", "", "").body
+		for _, tt := range tests {
+			c := byQuery
+			if tt.byAcc {
+				c = byAcc
+			}
+			var headers []string
+			for _, a := range tt.accept {
+				headers = append(headers, "Accept", a)
+			}
+			r := c.withHeaders("GET", "/batches/"+ids[c]+"/results"+tt.query, headers...)
+			want := wantCSV
+			if tt.want == jsonType {
+				want = wantJSON
+			}
+			if r.status != http.StatusOK || r.header.Get("Content-Type") != tt.want || !bytes.Equal(r.body, want) {
+				t.Errorf("%v %s: %d %q %.40q, want %q %.40q", env, tt.name, r.status, r.header.Get("Content-Type"), r.body, tt.want, want)
+			}
+		}
+	}
+
+	// The point of the switch: the SDK's plain CSV download gets JSON.
+	srv := NewServer(WithJSONByAccept(), WithJSONEnvelope(EnvelopeResults))
+	t.Cleanup(srv.Close)
+	c := &tc{t: t, srv: srv, hc: &http.Client{Transport: srv.Transport()}, key: APIKey, secret: Secret}
+	id := c.completeBatch("447700900123")
+	rc, err := srv.Client().Download(t.Context(), hlrlookup.BatchID(id), hlrlookup.FormatCSV)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	if b, err := io.ReadAll(rc); err != nil || !bytes.HasPrefix(b, []byte(`{"results":[{`)) {
+		t.Errorf("SDK's CSV download: %v %.40q, want JSON", err, b)
+	}
+}
