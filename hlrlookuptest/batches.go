@@ -78,6 +78,18 @@ type batchJSON struct {
 	Status         string          `json:"status"`
 }
 
+// wireStatus is the name of internal status st on the wire: the names
+// WithPreStartStatuses set for NEW and READY, every other one as it is.
+func (s *Server) wireStatus(st string) string {
+	switch st {
+	case StatusNew:
+		return s.cfg.statusEmpty
+	case StatusReady:
+		return s.cfg.statusLoaded
+	}
+	return st
+}
+
 func (s *Server) renderLocked(b *batch) batchJSON {
 	var id any = b.id
 	if s.cfg.numericIDs {
@@ -100,7 +112,7 @@ func (s *Server) renderLocked(b *batch) batchJSON {
 		CreationDate:   b.created.UTC().Format(creationDateLayout),
 		NumItems:       b.numItems,
 		NumComplete:    b.numComplete,
-		Status:         b.status,
+		Status:         s.wireStatus(b.status),
 	}
 }
 
@@ -388,7 +400,7 @@ func (s *Server) handlePut(w http.ResponseWriter, r *http.Request, acct *account
 		return
 	}
 	fail := func(msg string) {
-		writeError(w, http.StatusBadRequest, codeBadRequest, fmt.Sprintf("batch %s is %s: %s", b.id, b.status, msg))
+		writeError(w, http.StatusBadRequest, codeBadRequest, fmt.Sprintf("batch %s is %s: %s", b.id, s.wireStatus(b.status), msg))
 	}
 	switch {
 	case status == StatusProcessing:
@@ -457,7 +469,7 @@ type BatchState struct {
 	OwnerName      string
 	Filename       string
 	Type           string
-	Status         string
+	Status         string // as on the wire (see WithPreStartStatuses)
 	NumItems       int
 	NumComplete    int
 	NumColumns     int
@@ -485,7 +497,7 @@ func (s *Server) Batch(id string) (BatchState, bool) {
 		OwnerName:      b.owner.ownerName,
 		Filename:       b.filename,
 		Type:           b.typ,
-		Status:         b.status,
+		Status:         s.wireStatus(b.status),
 		NumItems:       b.numItems,
 		NumComplete:    b.numComplete,
 		NumColumns:     b.numColumns,

@@ -201,6 +201,8 @@
 //
 //   - WithJSONByAccept: the results' format is chosen by the Accept header,
 //     not by format=json (row 19).
+//   - WithPreStartStatuses: other names for NEW and READY, the statuses
+//     before the start (row 26).
 //
 // # Faults and keep-alive
 //

@@ -49,7 +49,9 @@ type config struct {
 
 	// Variants that contradict one assumed wire detail each (see the
 	// package documentation, "Variants").
-	jsonByAccept bool // WithJSONByAccept
+	jsonByAccept bool   // WithJSONByAccept
+	statusEmpty  string // WithPreStartStatuses: NEW on the wire
+	statusLoaded string // WithPreStartStatuses: READY on the wire
 }
 
 func defaultConfig() config {
@@ -61,6 +63,9 @@ func defaultConfig() config {
 
 		balance:        DefaultBalance,
 		lookupEnvelope: EnvelopeResults,
+
+		statusEmpty:  StatusNew,
+		statusLoaded: StatusReady,
 	}
 }
 
@@ -254,4 +259,28 @@ func WithLookupDelay(delay func(numbers []string) time.Duration) ServerOption {
 // every request, so with this switch its plain CSV download gets JSON.
 func WithJSONByAccept() ServerOption {
 	return func(c *config) { c.jsonByAccept = true }
+}
+
+// WithPreStartStatuses sets the status names a batch has on the wire before
+// its start: empty with no data loaded (StatusNew by default), loaded once
+// its upload is stored (StatusReady by default); "" keeps that default. Only
+// the names change: the batch behaves as before (a start without data is
+// refused, a loaded batch starts, and so on), error messages that name the
+// status use the new names, and Batch reports them too. Any name is
+// accepted, even one the SDK knows (PAUSED, COMPLETE): that is the point of
+// some variants.
+//
+// It imitates a service whose statuses before the start are not the fake's
+// NEW and READY (e.g. CREATED, WAITING, UPLOADED), and contradicts the
+// pre-start reading of WIRE.md row 26: a loaded batch read back before its
+// start has a status the SDK does not expect.
+func WithPreStartStatuses(empty, loaded string) ServerOption {
+	return func(c *config) {
+		if empty != "" {
+			c.statusEmpty = empty
+		}
+		if loaded != "" {
+			c.statusLoaded = loaded
+		}
+	}
 }

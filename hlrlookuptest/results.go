@@ -338,7 +338,7 @@ func (s *Server) handleResults(w http.ResponseWriter, r *http.Request, acct *acc
 		return
 	}
 	if b.status != StatusComplete {
-		st := b.status
+		st := s.wireStatus(b.status)
 		s.mu.Unlock()
 		writeError(w, http.StatusBadRequest, codeBadRequest,
 			fmt.Sprintf("results not ready: batch %s is %s", id, st))

@@ -2,6 +2,7 @@ package hlrlookuptest
 
 import (
 	"bytes"
+	"encoding/json"
 	"io"
 	"net/http"
 	"strings"
@@ -122,5 +123,72 @@ func TestJSONByAccept(t *testing.T) {
 	defer rc.Close()
 	if b, err := io.ReadAll(rc); err != nil || !bytes.HasPrefix(b, []byte(`{"results":[{`)) {
 		t.Errorf("SDK's CSV download: %v %.40q, want JSON", err, b)
+	}
+}
+
+// TestPreStartStatuses checks that WithPreStartStatuses renames the
+// statuses before the start everywhere they show (the batch's answers, the
+// list, error messages, Batch) and changes nothing else.
+func TestPreStartStatuses(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name              string
+		opts              []ServerOption
+		empty, loaded     string
+		startAnswerStatus string
+	}{
+		{"default", nil, StatusNew, StatusReady, StatusComplete},
+		{"both", []ServerOption{WithPreStartStatuses("CREATED", "WAITING")}, "CREATED", "WAITING", StatusComplete},
+		{"empty only", []ServerOption{WithPreStartStatuses("", "UPLOADED")}, StatusNew, "UPLOADED", StatusComplete},
+		{"loaded only", []ServerOption{WithPreStartStatuses("DRAFT", "")}, "DRAFT", StatusReady, StatusComplete},
+		{"names the SDK knows", []ServerOption{WithPreStartStatuses(StatusPaused, StatusPaused), WithProcessing(PerPoll(1))},
+			StatusPaused, StatusPaused, StatusProcessing},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c := newTC(t, tt.opts...)
+			id := c.create("")
+			if b := c.get(id); b.Status != tt.empty {
+				t.Errorf("created: status %q, want %q", b.Status, tt.empty)
+			}
+			// A start or a pause without data is refused, naming the status.
+			for _, body := range []string{`{"status":"PROCESSING"}`, `{"status":"PAUSED"}`} {
+				r := c.must(http.StatusBadRequest, "PUT", "/batches/"+id+"/", "application/json", body)
+				if !strings.Contains(string(r.body), "is "+tt.empty+":") {
+					t.Errorf("%s without data: %s", body, r.body)
+				}
+			}
+			if b := c.upload(id, "447700900123\n447700900124\n"); b.Status != tt.loaded {
+				t.Errorf("upload answered status %q, want %q", b.Status, tt.loaded)
+			}
+			if b := c.get(id); b.Status != tt.loaded {
+				t.Errorf("loaded: status %q, want %q", b.Status, tt.loaded)
+			}
+			var list struct{ Batches []wireBatch }
+			if r := c.must(http.StatusOK, "GET", "/batches/", "", ""); json.Unmarshal(r.body, &list) != nil ||
+				len(list.Batches) != 1 || list.Batches[0].Status != tt.loaded {
+				t.Errorf("list: %s", r.body)
+			}
+			if st, _ := c.srv.Batch(id); st.Status != tt.loaded {
+				t.Errorf("Batch: status %q, want %q", st.Status, tt.loaded)
+			}
+			// Still not started: a pause is refused, results are not ready.
+			if r := c.must(http.StatusBadRequest, "PUT", "/batches/"+id+"/", "application/json", `{"status":"PAUSED"}`); !strings.Contains(string(r.body), "is "+tt.loaded+":") {
+				t.Errorf("pause before start: %s", r.body)
+			}
+			if r := c.must(http.StatusBadRequest, "GET", "/batches/"+id+"/results", "", ""); !strings.Contains(string(r.body), "is "+tt.loaded) {
+				t.Errorf("results before start: %s", r.body)
+			}
+			if b := c.put(id, `{"status":"PROCESSING"}`); b.Status != tt.startAnswerStatus {
+				t.Errorf("start answered %q, want %q", b.Status, tt.startAnswerStatus)
+			}
+			// A scheduled batch is SCHEDULED, whatever the names before.
+			id2 := c.create("")
+			c.upload(id2, "447700900125\n")
+			if b := c.put(id2, `{"scheduledStart":"2099-01-01T00:00:00Z"}`); b.Status != StatusScheduled {
+				t.Errorf("schedule answered %q", b.Status)
+			}
+		})
 	}
 }
