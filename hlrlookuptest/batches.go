@@ -235,14 +235,27 @@ func unknownKey(obj map[string]json.RawMessage, allowed ...string) (string, bool
 	return "", false
 }
 
-// handleList serves GET /batches/: the caller's batches, oldest first.
+// Page sizes of GET /batches/: limit (or per_page) when not sent or 0, and
+// its cap.
+const (
+	defaultListLimit = 10
+	maxListLimit     = 100
+)
+
+// handleList serves GET /batches/: the caller's batches, oldest first, one
+// page of them as WithListPaging says.
 func (s *Server) handleList(w http.ResponseWriter, r *http.Request, acct *account) {
+	byPage := s.cfg.listPaging == ListByPage
+	firstName, sizeName := "offset", "limit"
+	if byPage {
+		firstName, sizeName = "page", "per_page"
+	}
 	q := r.URL.Query()
-	offset, limit := 0, 10
+	first, size := 0, 0
 	for _, p := range []struct {
 		name string
 		dst  *int
-	}{{"offset", &offset}, {"limit", &limit}} {
+	}{{firstName, &first}, {sizeName, &size}} {
 		v := q.Get(p.name)
 		if v == "" {
 			continue
@@ -255,10 +268,10 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request, acct *accoun
 		}
 		*p.dst = n
 	}
-	if limit == 0 {
-		limit = 10
+	if size == 0 {
+		size = defaultListLimit
 	}
-	limit = min(limit, 100)
+	size = min(size, maxListLimit)
 
 	s.lockAndTick()
 	var mine []*batch
@@ -267,18 +280,35 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request, acct *accoun
 			mine = append(mine, b)
 		}
 	}
+	total := len(mine)
+	offset := first
+	if byPage {
+		first = max(first, 1)
+		offset = total // past the end, unless the page is within it
+		if first-1 < total/size+1 {
+			offset = (first - 1) * size
+		}
+	}
 	page := []batchJSON{}
-	for i := offset; i < len(mine) && i < offset+limit; i++ {
+	for i := offset; i < total && i < offset+size; i++ {
 		page = append(page, s.renderLocked(mine[i]))
 	}
-	total := len(mine)
 	s.mu.Unlock()
+	if byPage {
+		writeJSON(w, http.StatusOK, struct {
+			Total   int         `json:"total"`
+			Page    int         `json:"page"`
+			PerPage int         `json:"per_page"`
+			Batches []batchJSON `json:"batches"`
+		}{total, first, size, page})
+		return
+	}
 	writeJSON(w, http.StatusOK, struct {
 		Total   int         `json:"total"`
 		Offset  int         `json:"offset"`
 		Limit   int         `json:"limit"`
 		Batches []batchJSON `json:"batches"`
-	}{total, offset, limit, page})
+	}{total, offset, size, page})
 }
 
 // handleCreate serves POST /batches/.

@@ -203,6 +203,8 @@
 //     not by format=json (row 19).
 //   - WithPreStartStatuses: other names for NEW and READY, the statuses
 //     before the start (row 26).
+//   - WithListPaging(ListByPage): the list pages by page and per_page, not
+//     by offset and limit, and says so in its envelope (rows 7 and 22).
 //
 // # Faults and keep-alive
 //

@@ -49,9 +49,10 @@ type config struct {
 
 	// Variants that contradict one assumed wire detail each (see the
 	// package documentation, "Variants").
-	jsonByAccept bool   // WithJSONByAccept
-	statusEmpty  string // WithPreStartStatuses: NEW on the wire
-	statusLoaded string // WithPreStartStatuses: READY on the wire
+	jsonByAccept bool       // WithJSONByAccept
+	statusEmpty  string     // WithPreStartStatuses: NEW on the wire
+	statusLoaded string     // WithPreStartStatuses: READY on the wire
+	listPaging   ListPaging // WithListPaging
 }
 
 func defaultConfig() config {
@@ -283,4 +284,34 @@ func WithPreStartStatuses(empty, loaded string) ServerOption {
 			c.statusLoaded = loaded
 		}
 	}
+}
+
+// ListPaging selects the query and the envelope of GET /batches/.
+type ListPaging int
+
+const (
+	// ListByOffset reads offset and limit from the query and answers
+	// {"total","offset","limit","batches":[…]} (the default, WIRE.md rows 7
+	// and 22).
+	ListByOffset ListPaging = iota
+	// ListByPage reads page (1-based; 0 or none is the first) and per_page
+	// from the query, ignores offset and limit, and answers
+	// {"total","page","per_page","batches":[…]}. per_page has the default
+	// and the cap of limit (10 and 100; 0 means the default), and the same
+	// validation (a non-negative integer, else 400).
+	ListByPage
+)
+
+// WithListPaging sets how GET /batches/ pages (ListByOffset by default).
+// ListByPage imitates a service that pages by page number, as many do: the
+// SDK's offset and limit are then ignored (every list is the first page of
+// 10) and its envelope has page and per_page instead of offset and limit. It
+// contradicts WIRE.md row 7 (the list query's names) and, through its
+// envelope, row 22 (the list envelope's fields): which row a report names is
+// the reader's choice. It panics on an unknown value.
+func WithListPaging(p ListPaging) ServerOption {
+	if p != ListByOffset && p != ListByPage {
+		panic("hlrlookuptest: WithListPaging needs ListByOffset or ListByPage")
+	}
+	return func(c *config) { c.listPaging = p }
 }

@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"reflect"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -190,5 +193,82 @@ func TestPreStartStatuses(t *testing.T) {
 				t.Errorf("schedule answered %q", b.Status)
 			}
 		})
+	}
+}
+
+// TestListPaging checks WithListPaging(ListByPage): page and per_page are
+// honoured, offset and limit ignored, and the envelope carries page and
+// per_page instead of offset and limit; ListByOffset is the default.
+func TestListPaging(t *testing.T) {
+	t.Parallel()
+	ids := func(from, to int) []string {
+		var out []string
+		for n := from; n < to; n++ {
+			out = append(out, strconv.Itoa(n))
+		}
+		return out
+	}
+	tests := []struct {
+		paging ListPaging
+		query  string
+		status int
+		want   map[string]any // the envelope's keys but batches
+		ids    []string
+	}{
+		{ListByOffset, "?offset=3&limit=2", 200, map[string]any{"total": 25.0, "offset": 3.0, "limit": 2.0}, ids(1004, 1006)},
+		{ListByOffset, "?page=2&per_page=5", 200, map[string]any{"total": 25.0, "offset": 0.0, "limit": 10.0}, ids(1001, 1011)},
+		{ListByPage, "", 200, map[string]any{"total": 25.0, "page": 1.0, "per_page": 10.0}, ids(1001, 1011)},
+		{ListByPage, "?page=2&per_page=5", 200, map[string]any{"total": 25.0, "page": 2.0, "per_page": 5.0}, ids(1006, 1011)},
+		{ListByPage, "?page=3", 200, map[string]any{"total": 25.0, "page": 3.0, "per_page": 10.0}, ids(1021, 1026)},
+		{ListByPage, "?page=4", 200, map[string]any{"total": 25.0, "page": 4.0, "per_page": 10.0}, nil},
+		{ListByPage, "?page=9223372036854775807&per_page=100", 200, map[string]any{"total": 25.0, "page": 9223372036854775807.0, "per_page": 100.0}, nil},
+		{ListByPage, "?page=0&per_page=0", 200, map[string]any{"total": 25.0, "page": 1.0, "per_page": 10.0}, ids(1001, 1011)},
+		{ListByPage, "?per_page=500", 200, map[string]any{"total": 25.0, "page": 1.0, "per_page": 100.0}, ids(1001, 1026)},
+		{ListByPage, "?offset=3&limit=2", 200, map[string]any{"total": 25.0, "page": 1.0, "per_page": 10.0}, ids(1001, 1011)},
+		{ListByPage, "?offset=3&limit=2&page=2&per_page=2", 200, map[string]any{"total": 25.0, "page": 2.0, "per_page": 2.0}, ids(1003, 1005)},
+		{ListByPage, "?offset=-1&limit=x", 200, map[string]any{"total": 25.0, "page": 1.0, "per_page": 10.0}, ids(1001, 1011)},
+		{ListByPage, "?page=-1", 400, nil, nil},
+		{ListByPage, "?per_page=two", 400, nil, nil},
+	}
+	servers := map[ListPaging]*tc{}
+	for _, p := range []ListPaging{ListByOffset, ListByPage} {
+		opts := []ServerOption{WithListPaging(p)}
+		if p == ListByOffset {
+			opts = nil // the default
+		}
+		c := newTC(t, opts...)
+		for range 25 {
+			c.create("")
+		}
+		servers[p] = c
+	}
+	for _, tt := range tests {
+		r := servers[tt.paging].do("GET", "/batches/"+tt.query, "", "")
+		if r.status != tt.status {
+			t.Errorf("%d %s: status %d: %s", tt.paging, tt.query, r.status, r.body)
+			continue
+		}
+		if tt.status != http.StatusOK {
+			if !strings.Contains(string(r.body), "page") {
+				t.Errorf("%d %s: %s does not name the parameter", tt.paging, tt.query, r.body)
+			}
+			continue
+		}
+		var env map[string]any
+		var list struct{ Batches []wireBatch }
+		if err := json.Unmarshal(r.body, &env); err != nil || json.Unmarshal(r.body, &list) != nil {
+			t.Fatalf("%s: %v", r.body, err)
+		}
+		if _, ok := env["batches"].([]any); !ok {
+			t.Errorf("%d %s: no batches array: %s", tt.paging, tt.query, r.body)
+		}
+		delete(env, "batches")
+		var got []string
+		for _, b := range list.Batches {
+			got = append(got, b.ID.(string))
+		}
+		if !reflect.DeepEqual(env, tt.want) || !slices.Equal(got, tt.ids) {
+			t.Errorf("%d %s: envelope %v ids %v, want %v %v", tt.paging, tt.query, env, got, tt.want, tt.ids)
+		}
 	}
 }
