@@ -118,12 +118,13 @@
 //     (national form). timestamp is the time the batch completed.
 //   - Defaults echoed in request_parameters: cache days 0, save_to_cache YES,
 //     get_ported_date, get_landline_status and usa_status NO, empty formats.
-//   - Errors are {"error":"CODE","message":"…"} with the status and code of
-//     WIRE.md's error table, checked in this order: injected fault,
-//     authentication (401), path (404), method (405), Content-Type (415), the
-//     request's own parameters and JSON body (400), the batch (404 unknown or
-//     deleted, 403 another account's), its state (400, 409). An upload body is
-//     read only after the batch checks pass.
+//   - Errors are {"error":"CODE","message":"…"} (unless WithErrorBodies
+//     sets another body) with the status and code of WIRE.md's error table,
+//     checked in this order: injected fault, authentication (401), path
+//     (404), method (405), Content-Type (415), the request's own parameters
+//     and JSON body (400), the batch (404 unknown or deleted, 403 another
+//     account's), its state (400, 409). An upload body is read only after
+//     the batch checks pass.
 //
 // # Lookup assumptions
 //
@@ -205,6 +206,9 @@
 //     before the start (row 26).
 //   - WithListPaging(ListByPage): the list pages by page and per_page, not
 //     by offset and limit, and says so in its envelope (rows 7 and 22).
+//   - WithErrorBodies: the batches endpoints' errors have another body: a
+//     message alone, plain text, or a JSend-style object (row 37, and with
+//     it row 38's codes).
 //
 // # Faults and keep-alive
 //

@@ -49,10 +49,11 @@ type config struct {
 
 	// Variants that contradict one assumed wire detail each (see the
 	// package documentation, "Variants").
-	jsonByAccept bool       // WithJSONByAccept
-	statusEmpty  string     // WithPreStartStatuses: NEW on the wire
-	statusLoaded string     // WithPreStartStatuses: READY on the wire
-	listPaging   ListPaging // WithListPaging
+	jsonByAccept bool           // WithJSONByAccept
+	statusEmpty  string         // WithPreStartStatuses: NEW on the wire
+	statusLoaded string         // WithPreStartStatuses: READY on the wire
+	listPaging   ListPaging     // WithListPaging
+	errorBodies  ErrorBodyStyle // WithErrorBodies
 }
 
 func defaultConfig() config {
@@ -314,4 +315,39 @@ func WithListPaging(p ListPaging) ServerOption {
 		panic("hlrlookuptest: WithListPaging needs ListByOffset or ListByPage")
 	}
 	return func(c *config) { c.listPaging = p }
+}
+
+// ErrorBodyStyle selects the body of the batches endpoints' error answers.
+type ErrorBodyStyle int
+
+const (
+	// ErrorBodyCode sends {"error":"CODE","message":"…"} (the default,
+	// WIRE.md row 37).
+	ErrorBodyCode ErrorBodyStyle = iota
+	// ErrorBodyMessage sends {"message":"…"}: the message alone, no code.
+	ErrorBodyMessage
+	// ErrorBodyText sends the message as a text/plain sentence (with a
+	// trailing newline): no JSON, no code.
+	ErrorBodyText
+	// ErrorBodyStatusCode sends a JSend-style error:
+	// {"status":"error","code":409,"error_code":"CODE","message":"…"}, code
+	// being the HTTP status as a number and the fake's code under
+	// error_code, so that nothing is in "error".
+	ErrorBodyStatusCode
+)
+
+// WithErrorBodies sets the body of every error answer of the batches
+// endpoints (/batches/…), those of injected faults that have a JSON body
+// (a FaultStatus 429 or other 4xx) included; statuses and headers other than
+// Content-Type are unchanged. The lookup endpoints (/apiv2/…) keep their
+// documented bodies. It imitates a service whose errors are not shaped as
+// assumed, and contradicts WIRE.md row 37 (the error body); with
+// ErrorBodyMessage and ErrorBodyText row 38's codes cannot be observed at
+// all, with ErrorBodyStatusCode only under another key. It panics on an
+// unknown style.
+func WithErrorBodies(s ErrorBodyStyle) ServerOption {
+	if s < ErrorBodyCode || s > ErrorBodyStatusCode {
+		panic("hlrlookuptest: WithErrorBodies needs ErrorBodyCode, ErrorBodyMessage, ErrorBodyText or ErrorBodyStatusCode")
+	}
+	return func(c *config) { c.errorBodies = s }
 }

@@ -327,7 +327,7 @@ func (s *Server) handleResults(w http.ResponseWriter, r *http.Request, acct *acc
 			format = "json"
 		}
 	case format != "" && format != "csv" && format != "json":
-		writeError(w, http.StatusBadRequest, codeBadRequest,
+		s.batchError(w, http.StatusBadRequest, codeBadRequest,
 			fmt.Sprintf("parameter format must be csv or json, got %q", r.URL.Query().Get("format")))
 		return
 	}
@@ -340,7 +340,7 @@ func (s *Server) handleResults(w http.ResponseWriter, r *http.Request, acct *acc
 	if b.status != StatusComplete {
 		st := s.wireStatus(b.status)
 		s.mu.Unlock()
-		writeError(w, http.StatusBadRequest, codeBadRequest,
+		s.batchError(w, http.StatusBadRequest, codeBadRequest,
 			fmt.Sprintf("results not ready: batch %s is %s", id, st))
 		return
 	}
@@ -356,7 +356,7 @@ func (s *Server) handleResults(w http.ResponseWriter, r *http.Request, acct *acc
 	}
 	var cw countingWriter
 	if err := render(&cw); err != nil {
-		writeError(w, http.StatusInternalServerError, "INTERNAL", err.Error())
+		s.batchError(w, http.StatusInternalServerError, "INTERNAL", err.Error())
 		return
 	}
 	w.Header().Set("Content-Type", ctype)

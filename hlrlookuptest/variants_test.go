@@ -272,3 +272,130 @@ func TestListPaging(t *testing.T) {
 		}
 	}
 }
+
+// errorExchange is one request of TestErrorBodies.
+type errorExchange struct {
+	name                string
+	as                  string // "" the default account, "none" no credentials
+	method, path, ctype string
+	body                string
+	fault               *Fault // injected just before the request
+	lookup              bool   // a lookup endpoint: the documented body in every style
+}
+
+// runErrorExchanges sends every exchange to a new server made with opts,
+// holding batches in the states the exchanges need, and returns the
+// answers in order.
+func runErrorExchanges(t *testing.T, exchanges []errorExchange, opts ...ServerOption) []resp {
+	t.Helper()
+	c := newTC(t, append(opts, WithAccount("other-key", "other-secret"))...)
+	fresh := c.create("")
+	ready := c.create("")
+	c.upload(ready, "447700900123\n")
+	theirs := c.as("other-key", "other-secret").create("")
+	sub := strings.NewReplacer("{new}", fresh, "{ready}", ready, "{theirs}", theirs)
+	var out []resp
+	for _, ex := range exchanges {
+		if ex.fault != nil {
+			c.srv.InjectFault(*ex.fault)
+		}
+		var r resp
+		if ex.lookup {
+			status := http.StatusUnauthorized
+			if ex.fault != nil {
+				status = ex.fault.Status
+			}
+			r = c.lookup(status, ex.path, ex.body)
+		} else {
+			cl := c
+			if ex.as == "none" {
+				cl = c.as("", "")
+			}
+			r = cl.do(ex.method, sub.Replace(ex.path), ex.ctype, ex.body)
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// TestErrorBodies checks that WithErrorBodies reshapes every error answer
+// of the batches endpoints, injected faults' JSON bodies included, keeping
+// the status, the code and the message of the default answer, and leaves
+// the lookup endpoints' errors and the faults' non-JSON bodies alone.
+func TestErrorBodies(t *testing.T) {
+	t.Parallel()
+	const js, csv = "application/json", "text/csv"
+	lookupBadCreds := `{"api_key":"` + APIKey + `","api_secret":"nope","requests":[{"telephone_number":"1"}]}`
+	exchanges := []errorExchange{
+		{name: "401", as: "none", method: "GET", path: "/batches/"},
+		{name: "403", method: "GET", path: "/batches/{theirs}"},
+		{name: "404 batch", method: "GET", path: "/batches/9999"},
+		{name: "404 path", method: "GET", path: "/nowhere"},
+		{name: "405", method: "PATCH", path: "/batches/", ctype: js, body: `{}`},
+		{name: "415", method: "POST", path: "/batches/", ctype: "text/plain", body: `{"type":"HLR_V2"}`},
+		{name: "400 INVALID_JSON", method: "POST", path: "/batches/", ctype: js, body: `{"filename":`},
+		{name: "400 INVALID_BATCH_ARGUMENTS", method: "POST", path: "/batches/", ctype: js, body: `{"type":"HLR_V2","batchArguments":{"usa_status":"MAYBE"}}`},
+		{name: "400 list", method: "GET", path: "/batches/?limit=ten"},
+		{name: "400 start without data", method: "PUT", path: "/batches/{new}/", ctype: js, body: `{"status":"PROCESSING"}`},
+		{name: "400 upload", method: "POST", path: "/batches/{new}/source?column=x", ctype: csv, body: "447700900123\n"},
+		{name: "400 results", method: "GET", path: "/batches/{ready}/results"},
+		{name: "409", method: "POST", path: "/batches/{ready}/source", ctype: csv, body: "447700900124\n"},
+		{name: "fault 429", method: "GET", path: "/batches/", fault: &Fault{Path: "/batches/", Status: 429, RetryAfter: "7"}},
+		{name: "fault 403", method: "GET", path: "/batches/{new}", fault: &Fault{Path: "/batches/{id}", Status: 403}},
+		{name: "fault 500", method: "GET", path: "/batches/", fault: &Fault{Path: "/batches/", Status: 500}},
+		{name: "fault 503", method: "GET", path: "/batches/", fault: &Fault{Path: "/batches/", Status: 503}},
+		{name: "lookup 401", path: "/apiv2/hlr", body: lookupBadCreds, lookup: true},
+		{name: "lookup fault 429", path: "/apiv2/mnp", body: lookupBadCreds, lookup: true, fault: &Fault{Path: "/apiv2/mnp", Status: 429}},
+	}
+	want := runErrorExchanges(t, exchanges)
+	defaultJSON := func(i int) (code, msg string, ok bool) {
+		var e struct{ Error, Message string }
+		if want[i].header.Get("Content-Type") != js || json.Unmarshal(want[i].body, &e) != nil {
+			return "", "", false
+		}
+		return e.Error, e.Message, e.Error != "" && e.Message != ""
+	}
+	for _, style := range []ErrorBodyStyle{ErrorBodyCode, ErrorBodyMessage, ErrorBodyText, ErrorBodyStatusCode} {
+		got := runErrorExchanges(t, exchanges, WithErrorBodies(style))
+		for i, ex := range exchanges {
+			g, w := got[i], want[i]
+			if g.status != w.status || g.header.Get("Allow") != w.header.Get("Allow") ||
+				g.header.Get("Retry-After") != w.header.Get("Retry-After") {
+				t.Errorf("style %d, %s: status %d %v, want %d %v", style, ex.name, g.status, g.header, w.status, w.header)
+			}
+			code, msg, isJSONError := defaultJSON(i)
+			if g.status < 400 {
+				t.Fatalf("%s is not an error: %d", ex.name, g.status)
+			}
+			var wantType, wantBody string
+			switch {
+			case ex.lookup || !isJSONError || style == ErrorBodyCode:
+				wantType, wantBody = w.header.Get("Content-Type"), string(w.body)
+			case style == ErrorBodyMessage:
+				b, _ := json.Marshal(map[string]any{"message": msg})
+				wantType, wantBody = js, string(b)+"\n"
+			case style == ErrorBodyText:
+				wantType, wantBody = "text/plain; charset=utf-8", msg+"\n"
+			case style == ErrorBodyStatusCode:
+				var v map[string]any
+				if err := json.Unmarshal(g.body, &v); err != nil || !reflect.DeepEqual(v, map[string]any{
+					"status": "error", "code": float64(w.status), "error_code": code, "message": msg,
+				}) || !bytes.HasPrefix(g.body, []byte(`{"status":"error","code":`)) {
+					t.Errorf("style %d, %s: body %s (code %s, message %q)", style, ex.name, g.body, code, msg)
+				}
+				wantType, wantBody = js, string(g.body)
+			}
+			if g.header.Get("Content-Type") != wantType || string(g.body) != wantBody ||
+				g.header.Get("Content-Length") != strconv.Itoa(len(g.body)) && len(g.body) > 0 {
+				t.Errorf("style %d, %s: %q %q (Content-Length %s), want %q %q", style, ex.name,
+					g.header.Get("Content-Type"), g.body, g.header.Get("Content-Length"), wantType, wantBody)
+			}
+		}
+	}
+	// The non-JSON fault bodies and the lookups are the cases left alone.
+	for i, ex := range exchanges {
+		if _, _, ok := defaultJSON(i); !ok != (ex.name == "fault 500" || ex.name == "fault 503") && !ex.lookup {
+			t.Errorf("%s: default body %q", ex.name, want[i].body)
+		}
+	}
+}
