@@ -96,8 +96,8 @@
 //     blank lines are skipped; a first row whose chosen column holds no digit
 //     is a header, kept for the results; short rows are padded. There is no
 //     size limit unless WithUploadLimits sets one, which then applies to
-//     every upload, since the wire cannot tell a file from a body. A second upload is 409
-//     DATA_ALREADY_LOADED, even while the first is in flight.
+//     every upload, since the wire cannot tell a file from a body. A second
+//     upload is 409 DATA_ALREADY_LOADED, even while the first is in flight.
 //   - Results are only served for COMPLETE batches (else 400 BAD_REQUEST
 //     "results not ready"). The CSV download has the file's own columns first
 //     (their header names, else column_1…column_N), then the result fields
@@ -209,6 +209,8 @@
 //   - WithErrorBodies: the batches endpoints' errors have another body: a
 //     message alone, plain text, or a JSend-style object (row 37, and with
 //     it row 38's codes).
+//   - WithDataAlreadyLoadedStatus: a second upload is refused with another
+//     status than 409 (row 42).
 //
 // # Faults and keep-alive
 //

@@ -3,6 +3,7 @@ package hlrlookuptest
 import (
 	"fmt"
 	"math"
+	"net/http"
 	"time"
 )
 
@@ -49,11 +50,12 @@ type config struct {
 
 	// Variants that contradict one assumed wire detail each (see the
 	// package documentation, "Variants").
-	jsonByAccept bool           // WithJSONByAccept
-	statusEmpty  string         // WithPreStartStatuses: NEW on the wire
-	statusLoaded string         // WithPreStartStatuses: READY on the wire
-	listPaging   ListPaging     // WithListPaging
-	errorBodies  ErrorBodyStyle // WithErrorBodies
+	jsonByAccept     bool           // WithJSONByAccept
+	statusEmpty      string         // WithPreStartStatuses: NEW on the wire
+	statusLoaded     string         // WithPreStartStatuses: READY on the wire
+	listPaging       ListPaging     // WithListPaging
+	errorBodies      ErrorBodyStyle // WithErrorBodies
+	dataLoadedStatus int            // WithDataAlreadyLoadedStatus
 }
 
 func defaultConfig() config {
@@ -66,8 +68,9 @@ func defaultConfig() config {
 		balance:        DefaultBalance,
 		lookupEnvelope: EnvelopeResults,
 
-		statusEmpty:  StatusNew,
-		statusLoaded: StatusReady,
+		statusEmpty:      StatusNew,
+		statusLoaded:     StatusReady,
+		dataLoadedStatus: http.StatusConflict,
 	}
 }
 
@@ -350,4 +353,19 @@ func WithErrorBodies(s ErrorBodyStyle) ServerOption {
 		panic("hlrlookuptest: WithErrorBodies needs ErrorBodyCode, ErrorBodyMessage, ErrorBodyText or ErrorBodyStatusCode")
 	}
 	return func(c *config) { c.errorBodies = s }
+}
+
+// WithDataAlreadyLoadedStatus sets the HTTP status of the refusal of a
+// second upload to a batch (409 by default); its body (code
+// DATA_ALREADY_LOADED) is unchanged, in the style WithErrorBodies sets.
+// status must be 200 (a refusal inside a success, as the lookup API's
+// errors in a 200) or from 400 to 599; it panics otherwise. It imitates a
+// service that answers this refusal with another status (400 or 422 are
+// the likely ones), and contradicts WIRE.md row 42 (the status of "a batch
+// takes data once").
+func WithDataAlreadyLoadedStatus(status int) ServerOption {
+	if status != http.StatusOK && (status < 400 || status > 599) {
+		panic("hlrlookuptest: WithDataAlreadyLoadedStatus needs 200 or a status from 400 to 599")
+	}
+	return func(c *config) { c.dataLoadedStatus = status }
 }

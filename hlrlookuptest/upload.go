@@ -53,7 +53,7 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request, acct *acco
 	}
 	if loaded {
 		drain(r.Body)
-		s.batchError(w, http.StatusConflict, codeDataAlreadyLoaded,
+		s.batchError(w, s.cfg.dataLoadedStatus, codeDataAlreadyLoaded,
 			fmt.Sprintf("batch %s already has data loaded", id))
 		return
 	}
@@ -71,7 +71,7 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request, acct *acco
 		return
 	}
 	if b.uploads > 0 {
-		s.batchError(w, http.StatusConflict, codeDataAlreadyLoaded,
+		s.batchError(w, s.cfg.dataLoadedStatus, codeDataAlreadyLoaded,
 			fmt.Sprintf("batch %s already has data loaded", id))
 		return
 	}

@@ -399,3 +399,108 @@ func TestErrorBodies(t *testing.T) {
 		}
 	}
 }
+
+// TestDataAlreadyLoadedStatus checks that WithDataAlreadyLoadedStatus sets
+// the status of both refusals of a second upload: the one before the body
+// is read, and the one of an upload that finishes after another while its
+// body was being read. The body, the stored numbers and the counts are
+// those of the default.
+func TestDataAlreadyLoadedStatus(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		opts   []ServerOption
+		status int
+		text   bool // the body is plain text (WithErrorBodies(ErrorBodyText))
+	}{
+		{"default", nil, http.StatusConflict, false},
+		{"400", []ServerOption{WithDataAlreadyLoadedStatus(400)}, 400, false},
+		{"422", []ServerOption{WithDataAlreadyLoadedStatus(422)}, 422, false},
+		{"409 explicit", []ServerOption{WithDataAlreadyLoadedStatus(409)}, 409, false},
+		{"200", []ServerOption{WithDataAlreadyLoadedStatus(200)}, 200, false},
+		{"500, text", []ServerOption{WithDataAlreadyLoadedStatus(500), WithErrorBodies(ErrorBodyText)}, 500, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			srv := NewServer(append(tt.opts, WithoutNetwork())...)
+			t.Cleanup(srv.Close)
+			c := &tc{t: t, srv: srv, hc: &http.Client{Transport: srv.Transport()}, key: APIKey, secret: Secret}
+			check := func(what string, r resp) {
+				t.Helper()
+				ok := r.status == tt.status
+				if tt.text {
+					ok = ok && strings.HasPrefix(r.header.Get("Content-Type"), "text/plain") && strings.Contains(string(r.body), "already has data")
+				} else {
+					ok = ok && r.errCode() == codeDataAlreadyLoaded
+				}
+				if !ok {
+					t.Errorf("%s: %d %q %s, want %d", what, r.status, r.header.Get("Content-Type"), r.body, tt.status)
+				}
+			}
+
+			// A second upload after the first.
+			id := c.create("")
+			c.upload(id, "447700900123\n")
+			check("second upload", c.do("POST", "/batches/"+id+"/source", "text/csv", "447700900124\n"))
+
+			// An upload whose body is still being read when another one
+			// is stored: it is refused once read.
+			id2 := c.create("")
+			pr, pw := io.Pipe()
+			req, err := http.NewRequest("POST", c.url("/batches/"+id2+"/source"), pr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Content-Type", "text/csv")
+			slow := make(chan resp, 1)
+			go func() {
+				r, err := roundTrip(c.hc, req)
+				if err != nil {
+					t.Error(err)
+				}
+				slow <- r
+			}()
+			// The handler reads the body only after the batch checks: once
+			// this write returns, the slow upload has passed them.
+			if _, err := pw.Write([]byte("447700900125\n")); err != nil {
+				t.Fatal(err)
+			}
+			c.upload(id2, "447700900126\n")
+			pw.Close()
+			check("upload finished second", <-slow)
+
+			for _, b := range []struct{ id, number string }{{id, "447700900123"}, {id2, "447700900126"}} {
+				st, _ := srv.Batch(b.id)
+				if st.Status != StatusReady || st.Uploads != 1 || st.UploadAttempts != 2 || !slices.Equal(srv.Numbers(b.id), []string{b.number}) {
+					t.Errorf("batch %s: %+v, numbers %v", b.id, st, srv.Numbers(b.id))
+				}
+			}
+		})
+	}
+}
+
+// TestVariantOptionsPanic checks that the variant options refuse values
+// they do not know, when called.
+func TestVariantOptionsPanic(t *testing.T) {
+	t.Parallel()
+	for name, f := range map[string]func(){
+		"WithListPaging(2)":                func() { WithListPaging(ListPaging(2)) },
+		"WithListPaging(-1)":               func() { WithListPaging(ListPaging(-1)) },
+		"WithErrorBodies(4)":               func() { WithErrorBodies(ErrorBodyStyle(4)) },
+		"WithErrorBodies(-1)":              func() { WithErrorBodies(ErrorBodyStyle(-1)) },
+		"WithDataAlreadyLoadedStatus(0)":   func() { WithDataAlreadyLoadedStatus(0) },
+		"WithDataAlreadyLoadedStatus(204)": func() { WithDataAlreadyLoadedStatus(204) },
+		"WithDataAlreadyLoadedStatus(302)": func() { WithDataAlreadyLoadedStatus(302) },
+		"WithDataAlreadyLoadedStatus(600)": func() { WithDataAlreadyLoadedStatus(600) },
+	} {
+		func() {
+			defer func() {
+				if r, _ := recover().(string); !strings.HasPrefix(r, "hlrlookuptest: ") {
+					t.Errorf("%s: panic %q", name, r)
+				}
+			}()
+			f()
+		}()
+	}
+}
