@@ -145,7 +145,7 @@
 //     any other key is a 400. /mnp and /validate take the same set. The
 //     request body is at most 1 MiB.
 //   - /balance takes only api_key and api_secret and answers the account's
-//     credit as a JSON number.
+//     credit as a JSON number (in the shape WithBalanceAnswer sets).
 //   - Results are in the order of the requests, in the envelope set with
 //     WithLookupEnvelope ({"results":[…]} by default). An HLR record is the
 //     batch record of the same number and options (ResultRecord), stamped
@@ -211,6 +211,8 @@
 //     it row 38's codes).
 //   - WithDataAlreadyLoadedStatus: a second upload is refused with another
 //     status than 409 (row 42).
+//   - WithBalanceAnswer: the balance answer in another shape (row L3);
+//     BalanceAnswerLowerCase is a control that stays within the row.
 //
 // # Faults and keep-alive
 //

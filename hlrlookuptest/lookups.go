@@ -8,6 +8,7 @@ import (
 	"mime"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -93,10 +94,7 @@ func (s *Server) serveLookup(w http.ResponseWriter, r *http.Request, kind string
 		s.mu.Lock()
 		credits := s.balances[acct.key]
 		s.mu.Unlock()
-		writeJSON(w, http.StatusOK, struct {
-			Status  string
-			Credits float64
-		}{"OK", credits})
+		writeJSON(w, http.StatusOK, balanceBody(s.cfg.balanceAnswer, credits))
 		return
 	}
 	items, msg := parseLookupItems(obj["requests"])
@@ -131,6 +129,30 @@ func (s *Server) serveLookup(w http.ResponseWriter, r *http.Request, kind string
 	// service's do: the SDK compares them to tell a cached answer.
 	w.Header().Set("Date", now.UTC().Format(http.TimeFormat))
 	writeJSON(w, http.StatusOK, out)
+}
+
+// balanceBody is the answer of /balance with credits, in the shape a says.
+func balanceBody(a BalanceAnswer, credits float64) any {
+	type statusCredits struct {
+		Status  string
+		Credits float64
+	}
+	switch a {
+	case BalanceAnswerLowerCase:
+		return struct {
+			Status  string `json:"status"`
+			Credits string `json:"credits"`
+		}{"OK", strconv.FormatFloat(credits, 'f', -1, 64)}
+	case BalanceAnswerBody:
+		return struct {
+			Body statusCredits `json:"body"`
+		}{statusCredits{"OK", credits}}
+	case BalanceAnswerBalance:
+		return struct {
+			Balance string `json:"balance"`
+		}{strconv.FormatFloat(credits, 'f', 2, 64)}
+	}
+	return statusCredits{"OK", credits}
 }
 
 // account finds the account with key and secret, or nil.

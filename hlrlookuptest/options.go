@@ -56,6 +56,7 @@ type config struct {
 	listPaging       ListPaging     // WithListPaging
 	errorBodies      ErrorBodyStyle // WithErrorBodies
 	dataLoadedStatus int            // WithDataAlreadyLoadedStatus
+	balanceAnswer    BalanceAnswer  // WithBalanceAnswer
 }
 
 func defaultConfig() config {
@@ -368,4 +369,39 @@ func WithDataAlreadyLoadedStatus(status int) ServerOption {
 		panic("hlrlookuptest: WithDataAlreadyLoadedStatus needs 200 or a status from 400 to 599")
 	}
 	return func(c *config) { c.dataLoadedStatus = status }
+}
+
+// BalanceAnswer selects the body of POST /apiv2/balance's answer.
+type BalanceAnswer int
+
+const (
+	// BalanceAnswerCredits sends {"Status":"OK","Credits":1234.5} (the
+	// default, WIRE.md row L3).
+	BalanceAnswerCredits BalanceAnswer = iota
+	// BalanceAnswerLowerCase sends {"status":"OK","credits":"1234.5"}:
+	// lower-case keys and the amount as a numeric string. Row L3 allows
+	// both, so this one contradicts nothing: a control for code that must
+	// not report a tolerated difference.
+	BalanceAnswerLowerCase
+	// BalanceAnswerBody sends {"body":{"Status":"OK","Credits":1234.5}}: the
+	// default answer in the {"body":…} envelope the vendor's page shows
+	// around lookup results.
+	BalanceAnswerBody
+	// BalanceAnswerBalance sends {"balance":"1234.50"}: the amount under
+	// another key, as a string with two decimals, and no status.
+	BalanceAnswerBalance
+)
+
+// WithBalanceAnswer sets the body of POST /apiv2/balance's answer (200,
+// application/json, the account's credit as Balance reports it). It
+// imitates a service whose balance answer is not the one real clients were
+// seen reading: BalanceAnswerBody and BalanceAnswerBalance contradict
+// WIRE.md row L3 (the balance answer); BalanceAnswerLowerCase stays within
+// it. The request and its errors are unchanged. It panics on an unknown
+// value.
+func WithBalanceAnswer(a BalanceAnswer) ServerOption {
+	if a < BalanceAnswerCredits || a > BalanceAnswerBalance {
+		panic("hlrlookuptest: WithBalanceAnswer needs BalanceAnswerCredits, BalanceAnswerLowerCase, BalanceAnswerBody or BalanceAnswerBalance")
+	}
+	return func(c *config) { c.balanceAnswer = a }
 }

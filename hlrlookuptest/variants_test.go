@@ -493,6 +493,8 @@ func TestVariantOptionsPanic(t *testing.T) {
 		"WithDataAlreadyLoadedStatus(204)": func() { WithDataAlreadyLoadedStatus(204) },
 		"WithDataAlreadyLoadedStatus(302)": func() { WithDataAlreadyLoadedStatus(302) },
 		"WithDataAlreadyLoadedStatus(600)": func() { WithDataAlreadyLoadedStatus(600) },
+		"WithBalanceAnswer(4)":             func() { WithBalanceAnswer(BalanceAnswer(4)) },
+		"WithBalanceAnswer(-1)":            func() { WithBalanceAnswer(BalanceAnswer(-1)) },
 	} {
 		func() {
 			defer func() {
@@ -502,5 +504,43 @@ func TestVariantOptionsPanic(t *testing.T) {
 			}()
 			f()
 		}()
+	}
+}
+
+// TestBalanceAnswer checks each body WithBalanceAnswer sets, that the SDK
+// reads the default and the lower-case one alike (row L3 allows both), and
+// that the balance's errors keep their body.
+func TestBalanceAnswer(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		answer  BalanceAnswer
+		want    string
+		sdkRead bool
+	}{
+		{BalanceAnswerCredits, `{"Status":"OK","Credits":1234.5}`, true},
+		{BalanceAnswerLowerCase, `{"status":"OK","credits":"1234.5"}`, true},
+		{BalanceAnswerBody, `{"body":{"Status":"OK","Credits":1234.5}}`, false},
+		{BalanceAnswerBalance, `{"balance":"1234.50"}`, false},
+	}
+	creds := `{"api_key":"` + APIKey + `","api_secret":"` + Secret + `"}`
+	for _, tt := range tests {
+		c := newTC(t, WithBalance(1234.5), WithBalanceAnswer(tt.answer))
+		r := c.lookup(http.StatusOK, "/apiv2/balance", creds)
+		if string(r.body) != tt.want+"\n" || r.header.Get("Content-Type") != "application/json" {
+			t.Errorf("%d: %q %s, want %s", tt.answer, r.header.Get("Content-Type"), r.body, tt.want)
+		}
+		r = c.lookup(http.StatusUnauthorized, "/apiv2/balance", `{"api_key":"`+APIKey+`","api_secret":"nope"}`)
+		if r.errCode() != codeUnauthorized {
+			t.Errorf("%d: 401 body %s", tt.answer, r.body)
+		}
+		if tt.sdkRead {
+			if got, err := c.srv.Client().Balance(t.Context()); got != 1234.5 || err != nil {
+				t.Errorf("%d: the SDK read %v, %v", tt.answer, got, err)
+			}
+		}
+	}
+	c := newTC(t, WithBalance(0.25), WithBalanceAnswer(BalanceAnswerBalance))
+	if r := c.lookup(http.StatusOK, "/apiv2/balance", creds); string(r.body) != `{"balance":"0.25"}`+"\n" {
+		t.Errorf("0.25 credits: %s", r.body)
 	}
 }
