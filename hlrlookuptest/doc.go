@@ -213,6 +213,8 @@
 //     status than 409 (row 42).
 //   - WithBalanceAnswer: the balance answer in another shape (row L3);
 //     BalanceAnswerLowerCase is a control that stays within the row.
+//   - WithoutLookupFields, WithLookupFieldRenamed: the HLR, MNP or
+//     validation records lack fields, or spell them otherwise (row L10).
 //
 // # Faults and keep-alive
 //

@@ -4,7 +4,11 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
+
+	"github.com/seed682fd871/hlrlookup"
 )
 
 // APIKey and Secret are the credentials of the default account of every
@@ -57,6 +61,10 @@ type config struct {
 	errorBodies      ErrorBodyStyle // WithErrorBodies
 	dataLoadedStatus int            // WithDataAlreadyLoadedStatus
 	balanceAnswer    BalanceAnswer  // WithBalanceAnswer
+
+	// WithoutLookupFields, WithLookupFieldRenamed: the edits of each
+	// kind's records, in order.
+	lookupEdits map[hlrlookup.LookupKind][]fieldEdit
 }
 
 func defaultConfig() config {
@@ -404,4 +412,82 @@ func WithBalanceAnswer(a BalanceAnswer) ServerOption {
 		panic("hlrlookuptest: WithBalanceAnswer needs BalanceAnswerCredits, BalanceAnswerLowerCase, BalanceAnswerBody or BalanceAnswerBalance")
 	}
 	return func(c *config) { c.balanceAnswer = a }
+}
+
+// WithoutLookupFields leaves fields out of every record the lookup endpoint
+// kind (hlrlookup.LookupHLR, LookupMNP or LookupValidate: "hlr", "mnp",
+// "validate") answers, INSUFFICIENT_CREDIT records included where they have
+// the field. A field is a top-level key ("is_ported") or a key one level
+// down, after a dot ("current_network_details.mccmnc"). WithoutLookupFields
+// and WithLookupFieldRenamed apply in the order given; an edit of a field an
+// earlier one removed does nothing. The records' other fields keep their
+// order and values.
+//
+// It imitates a service whose lookup records lack fields the SDK reads, and
+// contradicts WIRE.md row L10 (the records: the HLR_V2 record plus
+// disposable_number, MNP and validate records the subsets LOOKUPS.md
+// assumes). It panics on an unknown kind, or a field kind's records do not
+// have (see the package documentation for each kind's fields).
+func WithoutLookupFields(kind hlrlookup.LookupKind, fields ...string) ServerOption {
+	edits := make([]fieldEdit, len(fields))
+	for i, f := range fields {
+		edits[i] = newFieldEdit("WithoutLookupFields", kind, f, "")
+	}
+	return func(c *config) { c.addLookupEdits(kind, edits) }
+}
+
+// WithLookupFieldRenamed sends field under the name newName in every record
+// the lookup endpoint kind answers, in the same place and with the same
+// value; kind and field are as for WithoutLookupFields. It imitates a
+// service that spells a field otherwise (e.g. "ported" for "is_ported",
+// "mccmnc" as "mcc_mnc"), and contradicts WIRE.md row L10. It panics on an
+// unknown kind or field, an empty newName, or one that names a field beside
+// it already.
+func WithLookupFieldRenamed(kind hlrlookup.LookupKind, field, newName string) ServerOption {
+	if newName == "" {
+		panic("hlrlookuptest: WithLookupFieldRenamed needs a new name")
+	}
+	edit := newFieldEdit("WithLookupFieldRenamed", kind, field, newName)
+	return func(c *config) { c.addLookupEdits(kind, []fieldEdit{edit}) }
+}
+
+func (c *config) addLookupEdits(kind hlrlookup.LookupKind, edits []fieldEdit) {
+	if c.lookupEdits == nil {
+		c.lookupEdits = make(map[hlrlookup.LookupKind][]fieldEdit)
+	}
+	c.lookupEdits[kind] = append(c.lookupEdits[kind], edits...)
+}
+
+// newFieldEdit checks an edit of field in kind's records against a
+// generated record of that kind, and panics, naming option, when it cannot
+// apply.
+func newFieldEdit(option string, kind hlrlookup.LookupKind, field, newName string) fieldEdit {
+	fail := func(format string, a ...any) {
+		panic(fmt.Sprintf("hlrlookuptest: %s: "+format, append([]any{option}, a...)...))
+	}
+	sample, ok := sampleLookupRecord(string(kind))
+	if !ok {
+		fail("unknown lookup kind %q (use hlr, mnp or validate)", kind)
+	}
+	path := strings.Split(field, ".")
+	if len(path) > 2 || slices.Contains(path, "") {
+		fail("field %q: a key, or a key and one nested key after a dot", field)
+	}
+	obj := sample
+	for i, key := range path {
+		v, ok := obj[key]
+		if !ok {
+			fail("the %s records have no field %q", kind, field)
+		}
+		if i == len(path)-1 {
+			if _, clash := obj[newName]; clash && newName != "" {
+				fail("%q is a field beside %q already", newName, field)
+			}
+			break
+		}
+		if obj, ok = v.(map[string]any); !ok {
+			fail("field %q: %q is not an object", field, key)
+		}
+	}
+	return fieldEdit{path: path, newName: newName}
 }

@@ -544,3 +544,172 @@ func TestBalanceAnswer(t *testing.T) {
 		t.Errorf("0.25 credits: %s", r.body)
 	}
 }
+
+// orderedKeys returns the keys of the JSON object obj in order, those of
+// nested objects as "parent.child" right after their parent.
+func orderedKeys(t *testing.T, obj json.RawMessage) []string {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(obj))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		t.Fatalf("not an object: %s", obj)
+	}
+	var keys []string
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			t.Fatal(err)
+		}
+		keys = append(keys, tok.(string))
+		if bytes.HasPrefix(v, []byte("{")) {
+			for _, k := range orderedKeys(t, v) {
+				keys = append(keys, tok.(string)+"."+k)
+			}
+		}
+	}
+	return keys
+}
+
+// flatValues returns the values of the JSON object obj by key, nested ones
+// as "parent.child" (the parent itself is left out).
+func flatValues(t *testing.T, obj json.RawMessage) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(obj, &m); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]any{}
+	for k, v := range m {
+		if sub, ok := v.(map[string]any); ok {
+			for k2, v2 := range sub {
+				out[k+"."+k2] = v2
+			}
+			continue
+		}
+		out[k] = v
+	}
+	return out
+}
+
+// TestLookupFields checks that WithoutLookupFields and
+// WithLookupFieldRenamed change exactly the fields they name, in the
+// records of the kind they name, leaving every other field, its value and
+// its place, and the other kinds' records, as the default server sends
+// them.
+func TestLookupFields(t *testing.T) {
+	t.Parallel()
+	type edit struct{ kind, field, newName string } // newName "": dropped
+	tests := []struct {
+		name    string
+		opts    []ServerOption
+		edits   []edit // what the options do, in order
+		balance float64
+	}{
+		{"MNP without is_ported", []ServerOption{WithoutLookupFields(hlrlookup.LookupMNP, "is_ported")},
+			[]edit{{"mnp", "is_ported", ""}}, DefaultBalance},
+		{"HLR without two, one nested", []ServerOption{WithoutLookupFields("hlr", "disposable_number", "current_network_details.mccmnc")},
+			[]edit{{"hlr", "disposable_number", ""}, {"hlr", "current_network_details.mccmnc", ""}}, DefaultBalance},
+		{"validate renamed", []ServerOption{WithLookupFieldRenamed(hlrlookup.LookupValidate, "telephone_number_type", "number_type")},
+			[]edit{{"validate", "telephone_number_type", "number_type"}}, DefaultBalance},
+		{"MNP nested renamed, HLR dropped", []ServerOption{
+			WithLookupFieldRenamed("mnp", "original_network_details.mccmnc", "mcc_mnc"),
+			WithoutLookupFields("hlr", "live_status"),
+		}, []edit{{"mnp", "original_network_details.mccmnc", "mcc_mnc"}, {"hlr", "live_status", ""}}, DefaultBalance},
+		{"dropped, then renamed: nothing to rename", []ServerOption{
+			WithoutLookupFields("mnp", "uuid"), WithLookupFieldRenamed("mnp", "uuid", "id"),
+		}, []edit{{"mnp", "uuid", ""}}, DefaultBalance},
+		{"renamed twice", []ServerOption{
+			WithLookupFieldRenamed("hlr", "is_ported", "ported"), WithLookupFieldRenamed("hlr", "timestamp", "time"),
+		}, []edit{{"hlr", "is_ported", "ported"}, {"hlr", "timestamp", "time"}}, DefaultBalance},
+		{"INSUFFICIENT_CREDIT records", []ServerOption{WithoutLookupFields("hlr", "request_parameters.telephone_number", "uuid")},
+			[]edit{{"hlr", "request_parameters.telephone_number", ""}, {"hlr", "uuid", ""}}, 0},
+	}
+	numbers := []string{"+447700900123", "12", "+33612345678"}
+	items := make([]string, len(numbers))
+	for i, n := range numbers {
+		items[i] = item(n)
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			clock := newFakeClock()
+			base := newTC(t, WithClock(clock.Now), WithBalance(tt.balance))
+			variant := newTC(t, append(tt.opts, WithClock(clock.Now), WithBalance(tt.balance))...)
+			for _, kind := range []string{"hlr", "mnp", "validate"} {
+				records := func(c *tc) []json.RawMessage {
+					var out struct{ Results []json.RawMessage }
+					r := c.lookup(http.StatusOK, "/apiv2/"+kind, lookupBody(items...))
+					if err := json.Unmarshal(r.body, &out); err != nil || len(out.Results) != len(numbers) {
+						t.Fatalf("%s: %v %s", kind, err, r.body)
+					}
+					return out.Results
+				}
+				want, got := records(base), records(variant)
+				if tt.balance == 0 && !bytes.Contains(want[0], []byte(`"INSUFFICIENT_CREDIT"`)) {
+					t.Fatalf("%s: not an INSUFFICIENT_CREDIT record: %s", kind, want[0])
+				}
+				for i := range want {
+					wantKeys, wantValues := orderedKeys(t, want[i]), flatValues(t, want[i])
+					for _, e := range tt.edits {
+						if e.kind != kind {
+							continue
+						}
+						j := slices.Index(wantKeys, e.field)
+						if j < 0 {
+							continue // not in this record (INSUFFICIENT_CREDIT): nothing to do
+						}
+						v := wantValues[e.field]
+						delete(wantValues, e.field)
+						if e.newName == "" {
+							wantKeys = slices.Delete(wantKeys, j, j+1)
+							continue
+						}
+						renamed := e.newName
+						if parent, _, nested := strings.Cut(e.field, "."); nested {
+							renamed = parent + "." + e.newName
+						}
+						wantKeys[j], wantValues[renamed] = renamed, v
+					}
+					gotKeys, gotValues := orderedKeys(t, got[i]), flatValues(t, got[i])
+					if !slices.Equal(gotKeys, wantKeys) || !reflect.DeepEqual(gotValues, wantValues) {
+						t.Errorf("%s record %d:\n got %s\nwant keys %v\n  of %s", kind, i, got[i], wantKeys, want[i])
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestLookupFieldsPanic checks that the field options refuse what they
+// cannot do, when called.
+func TestLookupFieldsPanic(t *testing.T) {
+	t.Parallel()
+	for name, f := range map[string]func(){
+		"unknown kind":          func() { WithoutLookupFields("balance", "Credits") },
+		"empty kind":            func() { WithoutLookupFields("", "uuid") },
+		"unknown field":         func() { WithoutLookupFields("hlr", "ported_date") },
+		"MNP has no live":       func() { WithoutLookupFields("mnp", "live_status") },
+		"validate no is_ported": func() { WithLookupFieldRenamed("validate", "is_ported", "ported") },
+		"unknown nested":        func() { WithoutLookupFields("hlr", "current_network_details.mnc") },
+		"not an object":         func() { WithoutLookupFields("hlr", "uuid.x") },
+		"too deep":              func() { WithoutLookupFields("hlr", "request_parameters.a.b") },
+		"empty part":            func() { WithoutLookupFields("hlr", "request_parameters.") },
+		"empty field":           func() { WithoutLookupFields("hlr", "") },
+		"empty new name":        func() { WithLookupFieldRenamed("hlr", "uuid", "") },
+		"clash":                 func() { WithLookupFieldRenamed("hlr", "uuid", "error") },
+		"nested clash":          func() { WithLookupFieldRenamed("hlr", "original_network_details.mccmnc", "name") },
+	} {
+		func() {
+			defer func() {
+				if r, _ := recover().(string); !strings.HasPrefix(r, "hlrlookuptest: WithLookupFieldRenamed") &&
+					!strings.HasPrefix(r, "hlrlookuptest: WithoutLookupFields") {
+					t.Errorf("%s: panic %q", name, r)
+				}
+			}()
+			f()
+		}()
+	}
+}
