@@ -198,7 +198,9 @@
 // A few options make the fake contradict one assumed wire detail of WIRE.md
 // each, as the real service might, so that code which checks those details
 // (hlrbatch doctor) can be tested against every wrong assumption in turn.
-// Each leaves everything else as described above.
+// Each leaves everything else as described above. Three older options vary
+// details within what WIRE.md allows: WithJSONEnvelope (row 32),
+// WithLookupEnvelope (row L9) and WithNumericIDs (row 24).
 //
 //   - WithJSONByAccept: the results' format is chosen by the Accept header,
 //     not by format=json (row 19).
