@@ -423,9 +423,10 @@ func (d *doctor) deleteBatch(ctx context.Context) {
 }
 
 // step runs one step with its probe (the step's name, the Accept header to
-// send) and a deadline, and says how it went. An *APIError is no failure
-// when evidence is set: the answer is what the checks read. Once ctx has
-// ended (Ctrl-C) nothing more runs.
+// send) and a deadline, and says how it went. When evidence is set, an
+// error with an answer is no failure: the answer is what the checks read
+// (an error answer, or one the SDK cannot read, which the step's line
+// says). Once ctx has ended (Ctrl-C) nothing more runs.
 func (d *doctor) step(ctx context.Context, name, accept string, evidence bool, f func(context.Context) error) error {
 	if err := ctx.Err(); err != nil {
 		d.interrupted = true
@@ -439,15 +440,23 @@ func (d *doctor) step(ctx context.Context, name, accept string, evidence bool, f
 	switch {
 	case err == nil:
 		d.progress(name, "")
-	case evidence && errors.As(err, &apiErr):
-		d.progress(name, "")
 	case ctx.Err() != nil:
 		d.interrupted = true
 		d.skip("interrupted", name)
+	case evidence && errors.As(err, &apiErr):
+		d.progress(name, "")
+	case evidence && d.answered(name):
+		d.progress(name, "the SDK cannot read the answer: "+cell(err.Error()))
 	default:
 		d.fail(name, err)
 	}
 	return err
+}
+
+// answered reports whether the last request of step got an answer.
+func (d *doctor) answered(step string) bool {
+	e := d.lastExchange(step)
+	return e != nil && e.Status != 0
 }
 
 // progress prints a step's line on standard error: its last request and

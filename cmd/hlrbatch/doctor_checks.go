@@ -692,12 +692,13 @@ func checkJSONEnvelope(ev *evidence) (verdict, string) {
 var errorProbes = []string{"not-found", "upload-again", "get-deleted"}
 
 func checkErrorBody(ev *evidence) (verdict, string) {
-	var problems, good []string
+	var problems, good, seen []string
 	for _, step := range errorProbes {
 		e := ev.last(step)
-		if e == nil || ok(e) {
-			continue
+		if e == nil || ok(e) || slices.Contains(seen, strconv.Itoa(e.Status)) {
+			continue // one answer of each status is enough
 		}
+		seen = append(seen, strconv.Itoa(e.Status))
 		m, isObj := jsonObject(e.ResponseBody.data)
 		code, hasCode := jsonString(m["error"])
 		_, hasMsg := jsonString(m["message"])
@@ -706,9 +707,7 @@ func checkErrorBody(ev *evidence) (verdict, string) {
 			problems = append(problems, fmt.Sprintf("%d: %s (Content-Type %s)", e.Status, quote(e.ResponseBody.data), quote([]byte(ct))))
 			continue
 		}
-		if s := strconv.Itoa(e.Status); !slices.Contains(good, s) {
-			good = append(good, s)
-		}
+		good = append(good, strconv.Itoa(e.Status))
 	}
 	switch {
 	case len(problems) > 0:
@@ -790,28 +789,21 @@ func checkBalance(ev *evidence) (verdict, string) {
 			creditsKey = k
 		}
 	}
-	var problems, notes []string
 	if statusKey == "" || creditsKey == "" {
-		problems = append(problems, "the keys are "+keyList(m))
+		return contradicted, "the keys are " + keyList(m)
 	}
-	if statusKey != "" {
-		if s, _ := jsonString(m[statusKey]); !strings.EqualFold(s, "OK") {
-			problems = append(problems, cell(statusKey)+" is "+quote(m[statusKey]))
-		}
-		if statusKey != "Status" {
-			notes = append(notes, "key "+cell(statusKey))
-		}
+	var problems, notes []string
+	if s, _ := jsonString(m[statusKey]); !strings.EqualFold(s, "OK") {
+		problems = append(problems, cell(statusKey)+" is "+quote(m[statusKey]))
 	}
-	if creditsKey != "" {
-		raw := bytes.TrimSpace(m[creditsKey])
-		if _, isNum := looseNumber(raw); !isNum {
-			problems = append(problems, cell(creditsKey)+" is not a number: "+quote(raw))
-		} else if len(raw) > 0 && raw[0] == '"' {
-			notes = append(notes, cell(creditsKey)+" a numeric string")
-		}
-		if creditsKey != "Credits" {
-			notes = append(notes, "key "+cell(creditsKey))
-		}
+	if statusKey != "Status" || creditsKey != "Credits" {
+		notes = append(notes, "keys "+cell(statusKey)+", "+cell(creditsKey))
+	}
+	raw := bytes.TrimSpace(m[creditsKey])
+	if _, isNum := looseNumber(raw); !isNum {
+		problems = append(problems, cell(creditsKey)+" is not a number: "+quote(raw))
+	} else if len(raw) > 0 && raw[0] == '"' {
+		notes = append(notes, "the amount a numeric string")
 	}
 	if len(problems) > 0 {
 		return contradicted, strings.Join(problems, "; ")

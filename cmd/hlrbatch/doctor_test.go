@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/seed682fd871/hlrlookup"
 	"github.com/seed682fd871/hlrlookup/hlrlookuptest"
 )
 
@@ -81,13 +82,37 @@ func TestDoctorVariants(t *testing.T) {
 	tests := []struct {
 		name string
 		opts []hlrlookuptest.ServerOption
-		want string // the contradicted check; "" for none
+		want string // the contradicted checks, in the table's order; "" for none
 	}{
 		{"default", nil, ""},
 		{"numeric IDs", []hlrlookuptest.ServerOption{hlrlookuptest.WithNumericIDs()}, "BATCH-ID"},
 		{"JSON results envelope", []hlrlookuptest.ServerOption{hlrlookuptest.WithJSONEnvelope(hlrlookuptest.EnvelopeResults)}, "JSON-ENVELOPE"},
 		{"JSON body envelope", []hlrlookuptest.ServerOption{hlrlookuptest.WithJSONEnvelope(hlrlookuptest.EnvelopeBody)}, "JSON-ENVELOPE"},
 		{"lookup body envelope", []hlrlookuptest.ServerOption{hlrlookuptest.WithLookupEnvelope(hlrlookuptest.EnvelopeBody)}, "LOOKUP-ENVELOPE"},
+		{"JSON by Accept", []hlrlookuptest.ServerOption{hlrlookuptest.WithJSONByAccept()}, "JSON-SELECTOR"},
+		{"JSON by Accept, body envelope", []hlrlookuptest.ServerOption{hlrlookuptest.WithJSONByAccept(),
+			hlrlookuptest.WithJSONEnvelope(hlrlookuptest.EnvelopeBody)}, "JSON-SELECTOR JSON-ENVELOPE"},
+		{"pre-start statuses", []hlrlookuptest.ServerOption{hlrlookuptest.WithPreStartStatuses("CREATED", "UPLOADED")}, "STATUSES"},
+		{"pre-start statuses the SDK knows", []hlrlookuptest.ServerOption{hlrlookuptest.WithPreStartStatuses("PAUSED", "COMPLETE")}, "STATUSES"},
+		{"loaded status only", []hlrlookuptest.ServerOption{hlrlookuptest.WithPreStartStatuses("", "WAITING")}, "STATUSES"},
+		{"page and per_page", []hlrlookuptest.ServerOption{hlrlookuptest.WithListPaging(hlrlookuptest.ListByPage)}, "LIST-PAGING"},
+		{"error bodies: message", []hlrlookuptest.ServerOption{hlrlookuptest.WithErrorBodies(hlrlookuptest.ErrorBodyMessage)}, "ERROR-BODY"},
+		{"error bodies: text", []hlrlookuptest.ServerOption{hlrlookuptest.WithErrorBodies(hlrlookuptest.ErrorBodyText)}, "ERROR-BODY"},
+		{"error bodies: JSend", []hlrlookuptest.ServerOption{hlrlookuptest.WithErrorBodies(hlrlookuptest.ErrorBodyStatusCode)}, "ERROR-BODY"},
+		{"data loaded: 400", []hlrlookuptest.ServerOption{hlrlookuptest.WithDataAlreadyLoadedStatus(400)}, "DATA-LOADED"},
+		{"data loaded: 422", []hlrlookuptest.ServerOption{hlrlookuptest.WithDataAlreadyLoadedStatus(422)}, "DATA-LOADED"},
+		{"data loaded: 200", []hlrlookuptest.ServerOption{hlrlookuptest.WithDataAlreadyLoadedStatus(200)}, "DATA-LOADED"},
+		{"data loaded: 400, text", []hlrlookuptest.ServerOption{hlrlookuptest.WithDataAlreadyLoadedStatus(400),
+			hlrlookuptest.WithErrorBodies(hlrlookuptest.ErrorBodyText)}, "ERROR-BODY DATA-LOADED"},
+		{"balance in a body envelope", []hlrlookuptest.ServerOption{hlrlookuptest.WithBalanceAnswer(hlrlookuptest.BalanceAnswerBody)}, "BALANCE"},
+		{"balance as balance", []hlrlookuptest.ServerOption{hlrlookuptest.WithBalanceAnswer(hlrlookuptest.BalanceAnswerBalance)}, "BALANCE"},
+		{"balance in lower case (within L3)", []hlrlookuptest.ServerOption{hlrlookuptest.WithBalanceAnswer(hlrlookuptest.BalanceAnswerLowerCase)}, ""},
+		{"HLR without disposable_number", []hlrlookuptest.ServerOption{hlrlookuptest.WithoutLookupFields(hlrlookup.LookupHLR, "disposable_number")}, "LOOKUP-RECORDS"},
+		{"HLR without its type", []hlrlookuptest.ServerOption{hlrlookuptest.WithoutLookupFields(hlrlookup.LookupHLR, "telephone_number_type", "credits_spent")}, "LOOKUP-RECORDS"},
+		{"MNP without is_ported", []hlrlookuptest.ServerOption{hlrlookuptest.WithoutLookupFields(hlrlookup.LookupMNP, "is_ported")}, "LOOKUP-RECORDS"},
+		{"validate without an MCC-MNC", []hlrlookuptest.ServerOption{hlrlookuptest.WithoutLookupFields(hlrlookup.LookupValidate, "original_network_details.mccmnc")}, "LOOKUP-RECORDS"},
+		{"HLR is_ported renamed", []hlrlookuptest.ServerOption{hlrlookuptest.WithLookupFieldRenamed(hlrlookup.LookupHLR, "is_ported", "ported")}, "LOOKUP-RECORDS"},
+		{"MNP telephone_number renamed", []hlrlookuptest.ServerOption{hlrlookuptest.WithLookupFieldRenamed(hlrlookup.LookupMNP, "request_parameters.telephone_number", "number")}, "LOOKUP-RECORDS"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -97,7 +122,7 @@ func TestDoctorVariants(t *testing.T) {
 			var want []string
 			wantCode := exitOK
 			if tc.want != "" {
-				want, wantCode = []string{tc.want}, exitError
+				want, wantCode = strings.Fields(tc.want), exitError
 			}
 			if got := rep.withVerdict(contradicted); !slices.Equal(got, want) {
 				t.Errorf("contradicted %q, want %q\n%s", got, want, r.stdout)
