@@ -82,6 +82,7 @@ type doctor struct {
 	missing     map[string]string // why a step has no answer
 	failures    []stepFailure
 	interrupted bool
+	refused     bool // the batches service refused the credentials: nothing was checked
 
 	balanceBefore, balanceAfter *float64
 	spent                       float64 // credits_spent of the batch's results and the lookups
@@ -216,6 +217,11 @@ func (d *doctor) run(ctx context.Context) {
 			_, err := c.GetBatch(ctx, doctorMissingID)
 			return err
 		})
+		if e := d.lastExchange("not-found"); e != nil && e.Status == http.StatusUnauthorized {
+			d.refused = true
+			fmt.Fprintf(d.a.stderr, "The batches service refused the API key and secret (401): nothing more is sent.\n")
+			return
+		}
 		d.batchSteps(ctx)
 	}
 	for _, kind := range lookupKinds {
@@ -536,8 +542,17 @@ func (d *doctor) report() *doctorReport {
 		rep.Batch = &doctorBatch{ID: d.id, Filename: d.batchName, Deleted: d.deleted}
 	}
 	rep.decideAll(newEvidence(d.rec.all(), d.missing, d.sandbox))
+	if d.refused {
+		for i := range rep.Checks {
+			rep.Checks[i].Verdict, rep.Checks[i].Detail = notObserved, errRefused.Error()
+		}
+		rep.Confirmed, rep.Contradict, rep.NotObserved = 0, 0, len(rep.Checks)
+	}
 	return rep
 }
+
+// errRefused ends a run whose credentials the batches service refused.
+var errRefused = fmt.Errorf("the batches service refused the API key and secret (401): check %s and %s", envAPIKey, envSecret)
 
 // writeRecord writes the exchanges to dir, reads every file back and
 // removes any that holds a credential.
@@ -594,6 +609,9 @@ func (d *doctor) outcome(rep *doctorReport, recordErr error) error {
 	}
 	if left != "" {
 		errs = append(errs, errors.New(left))
+	}
+	if d.refused {
+		errs = append(errs, errRefused)
 	}
 	if recordErr != nil {
 		errs = append(errs, recordErr)

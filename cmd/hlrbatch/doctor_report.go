@@ -121,7 +121,7 @@ func printDoctorReport(w io.Writer, rep *doctorReport) error {
 	for _, f := range rep.Failures {
 		fmt.Fprintf(w, "Step %s failed: %s\n", f.Step, f.Error)
 	}
-	if rep.Cost != nil {
+	if rep.Cost != nil && rep.Cost.BalanceBefore != nil {
 		line := fmt.Sprintf("Cost: the results say %s credits spent", credits(rep.Cost.ResultsCredits))
 		if rep.Cost.BalanceBefore != nil && rep.Cost.BalanceAfter != nil {
 			line += fmt.Sprintf("; the balance went from %s to %s", credits(*rep.Cost.BalanceBefore), credits(*rep.Cost.BalanceAfter))

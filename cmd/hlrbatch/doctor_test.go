@@ -157,6 +157,7 @@ func TestDoctorGolden(t *testing.T) {
 	tests := []struct {
 		name string
 		opts []hlrlookuptest.ServerOption
+		env  []string
 		args []string
 		code int
 	}{
@@ -165,6 +166,7 @@ func TestDoctorGolden(t *testing.T) {
 			hlrlookuptest.WithLookupEnvelope(hlrlookuptest.EnvelopeBody)},
 			args: []string{"--yes", "--poll-interval", "1ms"}, code: exitError},
 		{name: "doctor_not_terminal", args: []string{"--poll-interval", "1ms"}, code: exitUsage},
+		{name: "doctor_unauthorized", env: []string{envSecret, "wrong-secret"}, args: []string{"--yes"}, code: exitError},
 		{name: "doctor_sandbox", opts: []hlrlookuptest.ServerOption{hlrlookuptest.WithAccount(sandboxCredential, sandboxCredential)},
 			args: []string{"--sandbox", "--lookup-url", "LOOKUP_URL"}},
 	}
@@ -177,7 +179,7 @@ func TestDoctorGolden(t *testing.T) {
 				args[i] = strings.ReplaceAll(a, "LOOKUP_URL", f.srv.LookupURL())
 			}
 			before := len(f.srv.Requests())
-			r := runDoctor(t.Context(), f, nil, f.env(), "", args...)
+			r := runDoctor(t.Context(), f, nil, f.env(tc.env...), "", args...)
 			normalize := func(s string) string {
 				return doctorName.ReplaceAllString(f.normalize(s), "hlrbatch-doctor-(time)")
 			}
@@ -190,6 +192,10 @@ func TestDoctorGolden(t *testing.T) {
 			case "doctor_not_terminal":
 				if len(requests) != 0 {
 					t.Errorf("%d requests sent without --yes", len(requests))
+				}
+			case "doctor_unauthorized":
+				if len(requests) != 2 {
+					t.Errorf("%d requests sent with the wrong secret, want 2", len(requests))
 				}
 			case "doctor_sandbox":
 				for _, req := range requests {
