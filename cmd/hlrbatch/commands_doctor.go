@@ -61,6 +61,9 @@ const (
 	defaultDoctorWait = 2 * time.Minute
 	// sandboxCredential is the sandbox's API key and secret.
 	sandboxCredential = "speedtest"
+	// doctorBatchPrefix starts the name of the doctor's batch; the time of
+	// the run follows.
+	doctorBatchPrefix = "hlrbatch-doctor-"
 	// doctorMissingID is a batch ID that exists in no account.
 	doctorMissingID = hlrlookup.BatchID("0")
 )
@@ -112,7 +115,7 @@ func cmdDoctor(ctx context.Context, a *app, c *command, args []string) error {
 		return err
 	}
 	d := &doctor{a: a, sandbox: *sandbox, wait: *wait, poll: *poll, missing: map[string]string{},
-		batchName: "hlrbatch-doctor-" + time.Now().UTC().Format("20060102T150405Z")}
+		batchName: doctorBatchPrefix + time.Now().UTC().Format("20060102T150405Z")}
 	var key, secret string
 	if d.sandbox {
 		key, secret = sandboxCredential, sandboxCredential

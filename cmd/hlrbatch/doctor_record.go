@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -175,7 +176,7 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 	e.Status = resp.StatusCode
 	e.ResponseHeader = r.scrub.header(resp.Header)
 	head, rest, readErr := readAhead(resp.Body)
-	e.ResponseBody = r.scrub.body(recordBody{data: head, truncated: len(head) > maxRecordedBody})
+	e.ResponseBody = r.scrub.body(recordBody{data: hideFilenames(head), truncated: len(head) > maxRecordedBody})
 	if readErr != nil {
 		e.Error = r.scrub.text(readErr.Error())
 		rest = failingReader{readErr}
@@ -183,6 +184,25 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp.Body = readCloser{io.MultiReader(bytes.NewReader(head), rest), resp.Body}
 	r.add(e)
 	return resp, nil
+}
+
+// filenameField matches a batch's filename in a JSON answer.
+var filenameField = regexp.MustCompile(`("filename"\s*:\s*")((?:[^"\\]|\\.)*)"`)
+
+// hideFilenames replaces in an answer the filename of every batch but the
+// doctor's: a page of the list shows the user's own batches, whose names
+// are theirs, not the maintainers'. Nothing else of the answer changes.
+func hideFilenames(b []byte) []byte {
+	if !bytes.Contains(b, []byte(`"filename"`)) {
+		return b
+	}
+	return filenameField.ReplaceAllFunc(b, func(m []byte) []byte {
+		sub := filenameField.FindSubmatch(m)
+		if bytes.HasPrefix(sub[2], []byte(doctorBatchPrefix)) {
+			return m
+		}
+		return append(append([]byte{}, sub[1]...), `REDACTED: not the doctor's batch"`...)
+	})
 }
 
 // readAhead reads up to maxRecordedBody+readAheadSlack bytes of rc; rest

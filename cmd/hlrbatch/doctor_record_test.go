@@ -298,3 +298,31 @@ func TestDoctorRecordedTestdata(t *testing.T) {
 		}
 	}
 }
+
+// TestDoctorRecordHidesOtherBatchNames: the pages of the list show the
+// user's own batches; the record keeps their names out, and the doctor's
+// batch's in.
+func TestDoctorRecordHidesOtherBatchNames(t *testing.T) {
+	t.Parallel()
+	f := doctorFake(t)
+	dir := filepath.Join(t.TempDir(), "record")
+	r := runDoctor(t.Context(), f, nil, f.env(), "", "--yes", "--poll-interval", "1ms", "--record", dir)
+	if r.code != exitOK {
+		t.Fatalf("exit %d\nstderr: %s", r.code, r.stderr)
+	}
+	all := ""
+	for _, name := range []string{"005-list-first.json", "006-list-second.json", "004-get-created.json"} {
+		data, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		all += string(data)
+	}
+	if strings.Contains(all, "fixture.csv") || !strings.Contains(all, "REDACTED: not the doctor's batch") ||
+		!strings.Contains(all, doctorBatchPrefix) {
+		t.Errorf("the record shows another batch's name, or hides the doctor's:\n%s", all)
+	}
+	if got := hideFilenames([]byte(`{"filename":"a \"quoted\" name","x":1}`)); string(got) != `{"filename":"REDACTED: not the doctor's batch","x":1}` {
+		t.Errorf("hideFilenames: %s", got)
+	}
+}
