@@ -182,7 +182,8 @@ func (a *app) printOverview(w io.Writer) {
 	b.WriteString(`
 Credentials come from HLRLOOKUP_API_KEY and HLRLOOKUP_SECRET; --base-url or
 HLRLOOKUP_BASE_URL points hlrbatch at another service (a test server), and
---lookup-url or HLRLOOKUP_LOOKUP_URL the instant lookups (lookup, balance).
+--lookup-url or HLRLOOKUP_LOOKUP_URL the instant lookups (lookup, balance,
+doctor).
 Every command takes --json (machine-readable output) and --help.
 Exit codes: 0 success, 1 API or I/O error, 2 usage error, 130 interrupted.
 

@@ -24,7 +24,7 @@ var doctorCommand = &command{
 the SDK assumes where the vendor's page is silent (WIRE.md marks them), and
 print a table: each check's ID, its WIRE.md rows, and whether the service
 confirmed it, contradicted it (with what it did instead, quoted) or did not
-show it. Exit code 0 when nothing is contradicted and every step ran, 1
+show it. Exit code 0 when nothing is contradicted and no step failed, 1
 otherwise.
 
 It reads the balance, asks for a batch that does not exist, creates a batch
@@ -589,7 +589,7 @@ func (d *doctor) writeRecord(rep *doctorReport, dir string, credentials map[stri
 		dir, plural(len(found), "file"), strings.Join(lines, "; "))
 }
 
-// outcome is the run's error: nil when every step ran, nothing is
+// outcome is the run's error: nil when no step failed, nothing is
 // contradicted, the batch is gone and the record is clean.
 func (d *doctor) outcome(rep *doctorReport, recordErr error) error {
 	var errs []error

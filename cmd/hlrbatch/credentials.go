@@ -12,7 +12,7 @@ const (
 	envAPIKey  = "HLRLOOKUP_API_KEY"
 	envSecret  = "HLRLOOKUP_SECRET"
 	envBaseURL = "HLRLOOKUP_BASE_URL"
-	// envLookupURL is the instant lookups' address (lookup, balance).
+	// envLookupURL is the instant lookups' address (lookup, balance, doctor).
 	envLookupURL = "HLRLOOKUP_LOOKUP_URL"
 )
 
