@@ -8,11 +8,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
-	"strings"
 	"sync"
 	"unicode/utf8"
 )
@@ -69,19 +67,6 @@ type exchange struct {
 	// Error is why no answer (or not all of it) came: a refused connection,
 	// a deadline, a cut body.
 	Error string `json:"error,omitempty"`
-}
-
-// path is the exchange's URL path, without the query.
-func (e *exchange) path() string {
-	p, _, _ := strings.Cut(e.URL, "?")
-	return p
-}
-
-// query is the exchange's URL query.
-func (e *exchange) query() url.Values {
-	_, q, _ := strings.Cut(e.URL, "?")
-	v, _ := url.ParseQuery(q)
-	return v
 }
 
 // recordBody is a body as recorded: text when it is UTF-8, base64 (by
@@ -203,6 +188,14 @@ func hideFilenames(b []byte) []byte {
 		}
 		return append(append([]byte{}, sub[1]...), `REDACTED: not the doctor's batch"`...)
 	})
+}
+
+// CloseIdleConnections closes the idle connections of the transport
+// beneath, as the SDK asks after a failed attempt.
+func (r *recorder) CloseIdleConnections() {
+	if c, ok := r.base.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
 }
 
 // readAhead reads up to maxRecordedBody+readAheadSlack bytes of rc; rest
