@@ -1,0 +1,199 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/seed682fd871/hlrlookup/hlrlookuptest"
+)
+
+// ctrlCAt is the fake's transport, except that the first request of step
+// presses Ctrl-C (cancels the run's context) before it is sent.
+type ctrlCAt struct {
+	base   http.RoundTripper
+	step   string
+	cancel context.CancelFunc
+	once   sync.Once
+}
+
+func (c *ctrlCAt) RoundTrip(req *http.Request) (*http.Response, error) {
+	if p, _ := req.Context().Value(probeKey{}).(probe); p.step == c.step {
+		c.once.Do(c.cancel)
+	}
+	return c.base.RoundTrip(req)
+}
+
+// TestDoctorInterrupt presses Ctrl-C once at each stage of the doctor's
+// run, as its request goes out: the run stops, the batch is deleted (with a
+// context of its own), the report covers what was checked, exit 130.
+func TestDoctorInterrupt(t *testing.T) {
+	t.Parallel()
+	for _, step := range []string{"get-created", "upload", "wait", "results-json", "delete", "lookup-mnp"} {
+		t.Run(step, func(t *testing.T) {
+			t.Parallel()
+			f := doctorFake(t)
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			dir := filepath.Join(t.TempDir(), "record")
+			r := runDoctor(ctx, f, &ctrlCAt{base: f.srv.Transport(), step: step, cancel: cancel}, f.env(), "",
+				"--yes", "--poll-interval", "1ms", "--record", dir)
+			want := "interrupted; the report covers the steps before it; batch 1003 was deleted\n"
+			if r.code != exitInterrupted || !strings.HasSuffix(r.stderr, want) {
+				t.Errorf("exit %d, stderr:\n%s\nwant 130 and a last line %q", r.code, r.stderr, want)
+			}
+			deleting := strings.Contains(r.stderr, "Interrupted: deleting batch 1003 (Ctrl-C again leaves it)\n")
+			if deleting != (step != "lookup-mnp") {
+				t.Errorf("deleting after the interrupt: %v\nstderr: %s", deleting, r.stderr)
+			}
+			if _, ok := f.srv.Batch(doctorBatchID); ok {
+				t.Error("the doctor's batch is still there")
+			}
+			if !strings.Contains(r.stdout, "not observed") || !strings.Contains(r.stdout, "interrupted") {
+				t.Errorf("the report does not say what was not observed:\n%s", r.stdout)
+			}
+			if _, err := os.Stat(filepath.Join(dir, "index.json")); err != nil {
+				t.Errorf("no record: %v", err)
+			}
+			// Nothing but the deletion went out after the Ctrl-C.
+			reqs := f.srv.Requests()
+			if last := reqs[len(reqs)-1]; step != "lookup-mnp" && (last.Method != http.MethodDelete || last.Status != http.StatusOK) {
+				t.Errorf("the last request is %s %s -> %d, want the deletion", last.Method, last.Path, last.Status)
+			}
+		})
+	}
+}
+
+// TestDoctorStepFails: a failed step stops what needs it, the rest runs,
+// the batch is deleted, and the exit code is 1; a batch the doctor cannot
+// delete is named with the command that deletes it.
+func TestDoctorStepFails(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		fault   hlrlookuptest.Fault
+		stderr  string
+		deleted bool
+	}{
+		{"results", hlrlookuptest.Fault{Path: "/batches/{id}/results", Status: http.StatusForbidden, Times: 4},
+			"4 steps failed (see above): the checks that need them are not observed", true},
+		{"create", hlrlookuptest.Fault{Method: http.MethodPost, Path: "/batches/", Status: http.StatusBadRequest},
+			"1 step failed (see above)", false},
+		{"delete", hlrlookuptest.Fault{Method: http.MethodDelete, Path: "/batches/{id}", Status: http.StatusForbidden},
+			"hlrbatch: batch 1003 is left on the service; delete it with: hlrbatch delete 1003\n", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := doctorFake(t)
+			f.srv.InjectFault(tc.fault)
+			rep, r := doctorJSON(t, t.Context(), f, nil)
+			if r.code != exitError || !strings.Contains(r.stderr, tc.stderr) {
+				t.Errorf("exit %d, stderr:\n%s\nwant 1 and %q", r.code, r.stderr, tc.stderr)
+			}
+			wantContradicted := ""
+			if tc.name == "delete" {
+				wantContradicted = "DELETE" // refused: row 20 holds no more
+			}
+			if got := strings.Join(rep.withVerdict(contradicted), " "); len(rep.Failures) == 0 || got != wantContradicted {
+				t.Errorf("failures %+v, contradicted %q, want %q", rep.Failures, got, wantContradicted)
+			}
+			_, exists := f.srv.Batch(doctorBatchID)
+			if tc.name != "create" && exists == tc.deleted {
+				t.Errorf("batch exists %v, report %+v", exists, rep.Batch)
+			}
+			if got := rep.withVerdict(confirmed); len(got) < 3 {
+				t.Errorf("the steps that did not need the failed one did not run: confirmed %q", got)
+			}
+		})
+	}
+}
+
+// TestDoctorWaitBound: a batch still running when --wait runs out is
+// deleted, said to be still running, and its results' checks are not
+// observed; the run still exits 0 (nothing contradicted). On the bubble's
+// clock, the two minutes and the SDK's own polling take no time.
+func TestDoctorWaitBound(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		f := doctorFake(t, hlrlookuptest.WithClock(time.Now), hlrlookuptest.WithProcessing(hlrlookuptest.Rate(0.001)))
+		start := time.Now()
+		rep, r := doctorJSON(t, t.Context(), f, nil, "--poll-interval", "0")
+		if waited := time.Since(start); waited < defaultDoctorWait || waited > defaultDoctorWait+time.Minute {
+			t.Errorf("waited %v, want about %v", waited, defaultDoctorWait)
+		}
+		want := "the batch was still PROCESSING, 0/3 (0%) done, after --wait 2m0s: its results are not checked"
+		if r.code != exitOK || !strings.Contains(r.stderr, want) {
+			t.Errorf("exit %d, stderr:\n%s\nwant 0 and %q", r.code, r.stderr, want)
+		}
+		var unseen []string
+		for _, c := range rep.Checks {
+			if c.Verdict == notObserved {
+				unseen = append(unseen, c.ID)
+				if !strings.Contains(c.Detail, "still PROCESSING") {
+					t.Errorf("%s: %s", c.ID, c.Detail)
+				}
+			}
+		}
+		if strings.Join(unseen, " ") != "JSON-SELECTOR CSV-COLUMNS JSON-ENVELOPE" {
+			t.Errorf("not observed: %q", unseen)
+		}
+		if _, ok := f.srv.Batch(doctorBatchID); ok {
+			t.Error("the doctor's batch is still there")
+		}
+	})
+}
+
+// TestDoctorPromptInterrupt presses Ctrl-C at the doctor's question: exit
+// 130 at once, nothing sent.
+func TestDoctorPromptInterrupt(t *testing.T) {
+	t.Parallel()
+	f := doctorFake(t)
+	before := len(f.srv.Requests())
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	in := &blockingReader{cancel: cancel, release: make(chan struct{})}
+	release := sync.OnceFunc(func() { close(in.release) })
+	defer release()
+	var out, errOut strings.Builder
+	a := newApp(in, &out, &errOut, f.env())
+	a.transport, a.stdinTTY = f.srv.Transport(), true
+	var code int
+	finishes(t, release, func() { code = a.main(ctx, []string{"doctor"}) })
+	if code != exitInterrupted || !strings.HasSuffix(errOut.String(), "interrupted; nothing was sent\n") {
+		t.Errorf("exit %d, stderr %q", code, errOut.String())
+	}
+	if n := len(f.srv.Requests()) - before; n != 0 {
+		t.Errorf("%d requests sent", n)
+	}
+}
+
+// TestExitGuardNotes: a note is printed by the exit of a second Ctrl-C
+// until released; the exit neither runs nor waits for it.
+func TestExitGuardNotes(t *testing.T) {
+	t.Parallel()
+	g := &exitGuard{holds: map[int]*exitHold{}}
+	release1 := g.holdNote("batch 1 is left")
+	release2 := g.holdNote("batch 2 is left")
+	if got := g.notes(); strings.Join(got, "|") != "batch 1 is left|batch 2 is left" {
+		t.Errorf("notes %q", got)
+	}
+	if got := g.cleanUp(time.Hour); got != nothingToClean {
+		t.Errorf("cleanUp with notes only = %v, want nothingToClean at once", got)
+	}
+	release1()
+	release1()
+	if got := g.notes(); strings.Join(got, "|") != "batch 2 is left" {
+		t.Errorf("notes after a release %q", got)
+	}
+	release2()
+	if got := g.notes(); len(got) != 0 {
+		t.Errorf("notes after both releases %q", got)
+	}
+}

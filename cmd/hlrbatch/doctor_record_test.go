@@ -1,0 +1,328 @@
+package main
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"html"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/seed682fd871/hlrlookup/hlrlookuptest"
+)
+
+// A key and a secret with characters that every encoding spells otherwise:
+// "/", "+", "&", "=", "<", a quote and a letter beyond ASCII.
+const (
+	echoKey    = "acct-key-9f2c"
+	echoSecret = `s3cr3t/+&=<doc>"é-must-never-be-recorded`
+)
+
+// echoTransport is the fake service, except that its error answers, and a
+// header of every answer, echo the request's credentials back in the ways
+// servers do: the query as received, percent-encoded, JSON-escaped, as HTML
+// and in base64. extra, if set, is one more spelling of the secret.
+type echoTransport struct {
+	base  http.RoundTripper
+	extra string
+}
+
+func (t echoTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	var sentBody []byte
+	if req.Body != nil {
+		sentBody, _ = io.ReadAll(req.Body)
+		req.Body = io.NopCloser(bytes.NewReader(sentBody))
+	}
+	resp, err := t.base.RoundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	resp.Header.Set("X-Echo", req.URL.RawQuery)
+	if resp.StatusCode < 400 {
+		return resp, nil
+	}
+	_ = resp.Body.Close()
+	q := req.URL.Query()
+	key, secret := q.Get("apikey"), q.Get("secret")
+	message := strings.Join([]string{
+		"you sent " + req.URL.String(),
+		"secret=" + url.QueryEscape(secret),
+		"escaped " + strings.ReplaceAll(url.QueryEscape(secret), "%", "%25"),
+		"html " + html.EscapeString(secret),
+		"basic " + base64.StdEncoding.EncodeToString([]byte(key+":"+secret)),
+		"hex " + hex.EncodeToString([]byte(secret)),
+		"body " + string(sentBody),
+		"extra " + t.extra,
+	}, "; ")
+	body, _ := json.Marshal(map[string]string{"error": "NOT_FOUND", "message": message})
+	if resp.StatusCode == http.StatusConflict {
+		body, _ = json.Marshal(map[string]string{"error": "DATA_ALREADY_LOADED", "message": message})
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	resp.ContentLength = int64(len(body))
+	resp.Header.Set("Content-Length", fmt.Sprint(len(body)))
+	return resp, nil
+}
+
+// mixedCase percent-encodes every byte of s, the hex in lower and upper
+// case by turns: a spelling the scrubber does not list.
+func mixedCase(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		h := fmt.Sprintf("%%%02x", s[i])
+		if i%2 == 0 {
+			h = strings.ToUpper(h)
+		}
+		b.WriteString(h)
+	}
+	return b.String()
+}
+
+// TestDoctorRecordHoldsNoSecret records a run against a service that
+// echoes the key and the secret back in its error answers and headers, in
+// many spellings: every file of the record holds neither, in any encoding,
+// and the doctor says so; nothing it prints holds them either.
+func TestDoctorRecordHoldsNoSecret(t *testing.T) {
+	t.Parallel()
+	f := doctorFake(t, hlrlookuptest.WithAccount(echoKey, echoSecret))
+	dir := filepath.Join(t.TempDir(), "record")
+	env := f.env(envAPIKey, echoKey, envSecret, echoSecret)
+	r := runDoctor(t.Context(), f, echoTransport{base: f.srv.Transport()}, env, "",
+		"--yes", "--poll-interval", "1ms", "--record", dir)
+	if r.code != exitOK || !strings.Contains(r.stderr, "no file holds the API key or the secret") {
+		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", r.code, r.stdout, r.stderr)
+	}
+	for _, out := range []string{r.stdout, r.stderr} {
+		if findCredential([]byte(out), map[string]string{"key": echoKey, "secret": echoSecret}) != "" {
+			t.Errorf("the output holds a credential:\n%s", out)
+		}
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	echoed := false
+	for _, e := range entries {
+		data, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		echoed = echoed || bytes.Contains(data, []byte("you sent"))
+		assertNoCredential(t, e.Name(), data)
+	}
+	if len(entries) < 20 || !echoed {
+		t.Errorf("%d files, an echo among them: %v", len(entries), echoed)
+	}
+}
+
+// assertNoCredential fails if data holds echoKey or echoSecret: as they
+// are, or in the spellings of the echo, after the file's JSON is decoded
+// (its bodies are JSON strings), after percent-decoding once and twice, and
+// after HTML unescaping. It is written apart from findCredential, to check
+// it.
+func assertNoCredential(t *testing.T, name string, data []byte) {
+	t.Helper()
+	texts := []string{string(data)}
+	var e exchange
+	if json.Unmarshal(data, &e) == nil {
+		texts = append(texts, string(e.RequestBody.data), string(e.ResponseBody.data), e.URL)
+		for _, vs := range e.ResponseHeader {
+			texts = append(texts, vs...)
+		}
+		var inner map[string]string
+		if json.Unmarshal(e.ResponseBody.data, &inner) == nil {
+			texts = append(texts, inner["message"])
+		}
+	}
+	for _, s := range slices.Clone(texts) {
+		once, err1 := url.QueryUnescape(s)
+		if err1 == nil {
+			texts = append(texts, once)
+			if twice, err := url.QueryUnescape(once); err == nil {
+				texts = append(texts, twice)
+			}
+		}
+		texts = append(texts, html.UnescapeString(s))
+	}
+	for _, s := range texts {
+		for _, c := range []string{echoKey, echoSecret, hex.EncodeToString([]byte(echoSecret)),
+			base64.StdEncoding.EncodeToString([]byte(echoKey + ":" + echoSecret))} {
+			if strings.Contains(s, c) {
+				t.Errorf("%s holds a credential (%.20q…) in %.200q", name, c, s)
+			}
+		}
+	}
+}
+
+// TestDoctorRecordCheckCatchesWhatScrubbingMissed echoes the secret in a
+// spelling the scrubber does not list (percent-encoding in mixed case):
+// reading the files back finds it, the file is removed, and the doctor
+// says so and exits 1.
+func TestDoctorRecordCheckCatchesWhatScrubbingMissed(t *testing.T) {
+	t.Parallel()
+	f := doctorFake(t, hlrlookuptest.WithAccount(echoKey, echoSecret))
+	dir := filepath.Join(t.TempDir(), "record")
+	env := f.env(envAPIKey, echoKey, envSecret, echoSecret)
+	r := runDoctor(t.Context(), f, echoTransport{base: f.srv.Transport(), extra: mixedCase(echoSecret)}, env, "",
+		"--yes", "--poll-interval", "1ms", "--record", dir)
+	if r.code != exitError || !strings.Contains(r.stderr, "the check found a credential in 3 files; those files were removed") {
+		t.Fatalf("exit %d\nstderr: %s", r.code, r.stderr)
+	}
+	if strings.Contains(r.stderr+r.stdout, echoSecret) || strings.Contains(r.stderr+r.stdout, mixedCase(echoSecret)) {
+		t.Errorf("the output holds the secret")
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		data, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		assertNoCredential(t, e.Name(), data)
+		if bytes.Contains(bytes.ToLower(data), []byte(strings.ToLower(mixedCase(echoSecret)))) {
+			t.Errorf("%s was kept", e.Name())
+		}
+	}
+}
+
+// TestScrubberAndCheck: the scrubber replaces every spelling it lists; the
+// check finds the credential in each of them and in spellings the scrubber
+// does not list, and in nothing else.
+func TestScrubberAndCheck(t *testing.T) {
+	t.Parallel()
+	creds := map[string]string{"the secret": echoSecret}
+	s := newScrubber(echoSecret)
+	jsonQuoted, _ := json.Marshal(echoSecret)
+	spelt := map[string]string{
+		"raw":              echoSecret,
+		"query":            url.QueryEscape(echoSecret),
+		"path":             url.PathEscape(echoSecret),
+		"percent lower":    percentAll(echoSecret, false),
+		"percent upper":    percentAll(echoSecret, true),
+		"percent twice":    strings.ReplaceAll(url.QueryEscape(echoSecret), "%", "%25"),
+		"json":             string(jsonQuoted),
+		"json quoted":      fmt.Sprintf("%q", string(jsonQuoted)),
+		"json \\u":         unicodeAll(echoSecret, false),
+		"json \\U":         unicodeAll(echoSecret, true),
+		"html":             html.EscapeString(echoSecret),
+		"html decimal":     htmlDecAll(echoSecret),
+		"html hex":         htmlHexAll(echoSecret, true),
+		"hex":              hex.EncodeToString([]byte(echoSecret)),
+		"base64":           base64.StdEncoding.EncodeToString([]byte(echoSecret)),
+		"base64 url":       base64.RawURLEncoding.EncodeToString([]byte(echoSecret)),
+		"base64 offset 1":  base64.StdEncoding.EncodeToString([]byte("k:" + echoSecret)),
+		"base64 offset 2":  base64.StdEncoding.EncodeToString([]byte("ke:" + echoSecret)),
+		"base64 in basic":  "Basic " + base64.StdEncoding.EncodeToString([]byte(echoKey+":"+echoSecret)),
+		"mixed case (new)": mixedCase(echoSecret),
+	}
+	for name, sp := range spelt {
+		text := "before " + sp + " after"
+		if got := findCredential([]byte(text), creds); got == "" {
+			t.Errorf("%s: the check does not find %q", name, sp)
+		}
+		if name == "mixed case (new)" {
+			continue
+		}
+		if clean := s.text(text); findCredential([]byte(clean), creds) != "" {
+			t.Errorf("%s: the scrubber left %q", name, clean)
+		}
+	}
+	for _, clean := range []string{"", "s3cr3t", "secret=REDACTED", `{"api_secret":"REDACTED"}`, "aGVsbG8gd29ybGQ=", "deadbeef"} {
+		if got := findCredential([]byte(clean), creds); got != "" {
+			t.Errorf("%q: the check found %s", clean, got)
+		}
+	}
+	u, _ := url.Parse("/batches/1?apikey=k&secret=" + url.QueryEscape(echoSecret) + "&limit=1")
+	if got := s.url(u); got != "/batches/1?apikey=REDACTED&limit=1&secret=REDACTED" {
+		t.Errorf("url: %s", got)
+	}
+	h := s.header(http.Header{"Authorization": {"Bearer x"}, "X-Echo": {"secret=" + url.QueryEscape(echoSecret)}})
+	if h.Get("Authorization") != redacted || h.Get("X-Echo") != "secret="+redacted {
+		t.Errorf("header: %v", h)
+	}
+}
+
+// recordedDir is where the exchanges of a run against the default fake are
+// kept for TestRecordedExchanges in the root package.
+var recordedDir = filepath.Join("..", "..", "testdata", "recorded")
+
+// TestDoctorRecordedTestdata records a run against the default fake and
+// compares its index with the one committed in testdata/recorded, which
+// the root package's TestRecordedExchanges replays; -update rewrites the
+// directory.
+func TestDoctorRecordedTestdata(t *testing.T) {
+	t.Parallel()
+	f := doctorFake(t)
+	dir := filepath.Join(t.TempDir(), "record")
+	r := runDoctor(t.Context(), f, nil, f.env(), "", "--yes", "--poll-interval", "1ms", "--record", dir)
+	if r.code != exitOK {
+		t.Fatalf("exit %d\nstderr: %s", r.code, r.stderr)
+	}
+	if *update {
+		if err := os.RemoveAll(recordedDir); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.CopyFS(recordedDir, os.DirFS(dir)); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	read := func(dir string) recordIndex {
+		var idx recordIndex
+		data, err := os.ReadFile(filepath.Join(dir, "index.json"))
+		if err == nil {
+			err = json.Unmarshal(data, &idx)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return idx
+	}
+	got, want := read(dir), read(recordedDir)
+	if !slices.Equal(got.Exchanges, want.Exchanges) || got.Format != want.Format {
+		t.Errorf("the record differs from %s (go test -update rewrites it):\n got %+v\nwant %+v", recordedDir, got, want)
+	}
+	for _, e := range want.Exchanges {
+		if _, err := os.Stat(filepath.Join(recordedDir, e.File)); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// TestDoctorRecordHidesOtherBatchNames: the pages of the list show the
+// user's own batches; the record keeps their names out, and the doctor's
+// batch's in.
+func TestDoctorRecordHidesOtherBatchNames(t *testing.T) {
+	t.Parallel()
+	f := doctorFake(t)
+	dir := filepath.Join(t.TempDir(), "record")
+	r := runDoctor(t.Context(), f, nil, f.env(), "", "--yes", "--poll-interval", "1ms", "--record", dir)
+	if r.code != exitOK {
+		t.Fatalf("exit %d\nstderr: %s", r.code, r.stderr)
+	}
+	all := ""
+	for _, name := range []string{"005-list-first.json", "006-list-second.json", "004-get-created.json"} {
+		data, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		all += string(data)
+	}
+	if strings.Contains(all, "fixture.csv") || !strings.Contains(all, "REDACTED: not the doctor's batch") ||
+		!strings.Contains(all, doctorBatchPrefix) {
+		t.Errorf("the record shows another batch's name, or hides the doctor's:\n%s", all)
+	}
+	if got := hideFilenames([]byte(`{"filename":"a \"quoted\" name","x":1}`)); string(got) != `{"filename":"REDACTED: not the doctor's batch","x":1}` {
+		t.Errorf("hideFilenames: %s", got)
+	}
+}
