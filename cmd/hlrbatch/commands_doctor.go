@@ -80,6 +80,7 @@ type doctor struct {
 
 	id          hlrlookup.BatchID // "" until created
 	deleted     bool
+	maybeLeft   bool   // the create's outcome is unknown and its batch was not found
 	releaseNote func() // the second Ctrl-C's note about the batch
 
 	missing     map[string]string // why a step has no answer
@@ -266,18 +267,34 @@ func (d *doctor) run(ctx context.Context) {
 func (d *doctor) batchSteps(ctx context.Context) {
 	c := d.client
 	var b *hlrlookup.Batch
-	if err := d.step(ctx, "create", "", false, func(ctx context.Context) (err error) {
+	// Until the create's answer is read, the batch may exist with an ID
+	// nobody knows: a second Ctrl-C names it by its name.
+	releaseCreating := guard.holdNote(fmt.Sprintf("a batch named %s may have been created; find its ID with: hlrbatch list, and delete it with: hlrbatch delete ID", d.batchName))
+	err := d.step(ctx, "create", "", false, func(ctx context.Context) (err error) {
 		b, err = c.CreateBatch(ctx, hlrlookup.NewBatch{Filename: d.batchName})
 		return err
-	}); err != nil {
+	})
+	if err != nil {
 		d.skip("the batch was not created", batchStepsAfterCreate...)
-		return
+		if ctx.Err() != nil || errors.Is(err, hlrlookup.ErrOutcomeUnknown) {
+			// The service may have created it all the same: look for it by
+			// its name, and delete it.
+			b = d.findCreated(ctx)
+		}
+		if b == nil {
+			releaseCreating()
+			return
+		}
 	}
 	d.id = b.ID
 	id := d.id
 	d.releaseNote = guard.holdNote(fmt.Sprintf("batch %s (%s) is left on the service; delete it with: hlrbatch delete %s",
 		cell(string(id)), d.batchName, cell(string(id))))
+	releaseCreating()
 	defer d.deleteBatch(ctx)
+	if err != nil {
+		return // found after a failed create: only deleted
+	}
 
 	blocked := "" // why the rest of the batch's steps cannot run
 	step := func(name, accept string, evidence bool, f func(context.Context) error) error {
@@ -341,6 +358,42 @@ func (d *doctor) batchSteps(ctx context.Context) {
 			return nil
 		})
 	}
+}
+
+// findCreated looks, after a create whose outcome is unknown (interrupted,
+// or an answer lost or unreadable), for the doctor's batch by its name, on
+// every page of the list, with a context of its own after Ctrl-C. It
+// returns the batch if exactly one has the name, else nil, having said so.
+func (d *doctor) findCreated(ctx context.Context) *hlrlookup.Batch {
+	sctx, cancel := ctx, context.CancelFunc(func() {})
+	if ctx.Err() != nil {
+		d.interrupted = true
+		fmt.Fprintf(d.a.stderr, "Interrupted during the create: looking for a batch named %s to delete it (Ctrl-C again leaves it)\n", d.batchName)
+		sctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), doctorDeleteTimeout)
+	}
+	defer cancel()
+	var found []*hlrlookup.Batch
+	err := d.step(sctx, "find-created", "", false, func(ctx context.Context) error {
+		for b, err := range d.client.AllBatches(ctx, &hlrlookup.ListOptions{Limit: 100}) {
+			if err != nil {
+				return err
+			}
+			if b.Filename == d.batchName {
+				found = append(found, b)
+			}
+		}
+		return nil
+	})
+	switch {
+	case err == nil && len(found) == 1:
+		return found[0]
+	case err == nil && len(found) == 0:
+		fmt.Fprintf(d.a.stderr, "No batch named %s on the service: the create left nothing.\n", d.batchName)
+		return nil
+	}
+	fmt.Fprintf(d.a.stderr, "A batch named %s may have been created; find its ID with: hlrbatch list, and delete it with: hlrbatch delete ID\n", d.batchName)
+	d.maybeLeft = true
+	return nil
 }
 
 // batchStepsAfterCreate are the batch's steps, after its creation.
@@ -541,7 +594,7 @@ func (d *doctor) report() *doctorReport {
 		rep.BatchesURL = d.client.BaseURL()
 		rep.Cost = &doctorCost{ResultsCredits: d.spent, BalanceBefore: d.balanceBefore, BalanceAfter: d.balanceAfter}
 	}
-	if d.id != "" {
+	if d.id != "" || d.maybeLeft {
 		rep.Batch = &doctorBatch{ID: d.id, Filename: d.batchName, Deleted: d.deleted}
 	}
 	rep.decideAll(newEvidence(d.rec.all(), d.missing, d.sandbox))
@@ -596,6 +649,9 @@ func (d *doctor) outcome(rep *doctorReport, recordErr error) error {
 	left := ""
 	if d.id != "" && !d.deleted {
 		left = fmt.Sprintf("batch %s is left on the service; delete it with: hlrbatch delete %s", cell(string(d.id)), cell(string(d.id)))
+	}
+	if d.maybeLeft {
+		left = fmt.Sprintf("a batch named %s may have been created; find its ID with: hlrbatch list, and delete it with: hlrbatch delete ID", d.batchName)
 	}
 	if d.interrupted {
 		msg := "interrupted; the report covers the steps before it"

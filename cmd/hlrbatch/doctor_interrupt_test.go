@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -195,5 +196,65 @@ func TestExitGuardNotes(t *testing.T) {
 	release2()
 	if got := g.notes(); len(got) != 0 {
 		t.Errorf("notes after both releases %q", got)
+	}
+}
+
+// createLost is the fake's transport, except that the create reaches the
+// fake (which creates the batch) and its answer is lost: Ctrl-C is pressed
+// (cancel) while it is on its way, or the answer is replaced by a 502.
+type createLost struct {
+	base   http.RoundTripper
+	cancel context.CancelFunc // nil: a 502
+	notes  []string           // what a second Ctrl-C would print, during the create
+}
+
+func (c *createLost) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := c.base.RoundTrip(req)
+	if p, _ := req.Context().Value(probeKey{}).(probe); p.step != "create" || err != nil {
+		return resp, err
+	}
+	_ = resp.Body.Close()
+	c.notes = guard.notes()
+	if c.cancel != nil {
+		c.cancel()
+		return nil, context.Canceled
+	}
+	return &http.Response{StatusCode: http.StatusBadGateway, Status: "502 Bad Gateway", Header: http.Header{},
+		Body: http.NoBody, Request: req}, nil
+}
+
+// TestDoctorCreateOutcomeUnknown: the create reached the service, but its
+// answer (the batch's ID) did not reach the doctor: Ctrl-C during the
+// create, or a 502. The batch exists all the same; the doctor finds it by
+// its name and deletes it.
+func TestDoctorCreateOutcomeUnknown(t *testing.T) {
+	t.Parallel()
+	for _, interrupt := range []bool{true, false} {
+		t.Run(map[bool]string{true: "Ctrl-C", false: "502"}[interrupt], func(t *testing.T) {
+			t.Parallel()
+			f := doctorFake(t)
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			lost := &createLost{base: f.srv.Transport()}
+			if interrupt {
+				lost.cancel = cancel
+			}
+			r := runDoctor(ctx, f, lost, f.env(), "", "--yes", "--poll-interval", "1ms")
+			if _, ok := f.srv.Batch(doctorBatchID); ok {
+				t.Errorf("the doctor's batch is left on the service\nstderr:\n%s", r.stderr)
+			}
+			if !slices.ContainsFunc(lost.notes, func(n string) bool {
+				return strings.Contains(n, "may have been created; find its ID with: hlrbatch list")
+			}) {
+				t.Errorf("during the create, a second Ctrl-C would print %q: nothing of the batch", lost.notes)
+			}
+			wantCode, want := exitError, "1 step failed"
+			if interrupt {
+				wantCode, want = exitInterrupted, "interrupted; the report covers the steps before it; batch 1003 was deleted\n"
+			}
+			if r.code != wantCode || !strings.Contains(r.stderr, want) || strings.Contains(r.stderr, "is left") {
+				t.Errorf("exit %d, stderr:\n%s\nwant %d and %q", r.code, r.stderr, wantCode, want)
+			}
+		})
 	}
 }
