@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"cmp"
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -28,7 +29,7 @@ show it. Exit code 0 when nothing is contradicted and no step failed, 1
 otherwise.
 
 It reads the balance, asks for a batch that does not exist, creates a batch
-named hlrbatch-doctor-<UTC time>, lists a page of one batch (limit, offset),
+named hlrbatch-doctor-<UTC time>-<random>, lists a page of one batch (limit, offset),
 uploads three numbers that are not phone numbers (BAD_FORMAT: free) and
 uploads them again, starts the batch, waits for it (--wait), downloads its
 results as CSV and as JSON, with either Accept header, deletes it, and looks
@@ -116,7 +117,7 @@ func cmdDoctor(ctx context.Context, a *app, c *command, args []string) error {
 		return err
 	}
 	d := &doctor{a: a, sandbox: *sandbox, wait: *wait, poll: *poll, missing: map[string]string{},
-		batchName: doctorBatchPrefix + time.Now().UTC().Format("20060102T150405Z")}
+		batchName: doctorBatchName(time.Now())}
 	var key, secret string
 	if d.sandbox {
 		key, secret = sandboxCredential, sandboxCredential
@@ -165,6 +166,13 @@ func cmdDoctor(ctx context.Context, a *app, c *command, args []string) error {
 		return err
 	}
 	return d.outcome(rep, recordErr)
+}
+
+// doctorBatchName names a run's batch: the prefix, the time, and a random
+// part, so that two runs in the same second (two machines of one account)
+// never take each other's batch for their own.
+func doctorBatchName(now time.Time) string {
+	return doctorBatchPrefix + now.UTC().Format("20060102T150405Z") + "-" + rand.Text()[:8]
 }
 
 // printPlan says what the doctor will send and what it costs.

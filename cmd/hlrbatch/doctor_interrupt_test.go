@@ -258,3 +258,24 @@ func TestDoctorCreateOutcomeUnknown(t *testing.T) {
 		})
 	}
 }
+
+// TestDoctorBatchNamesDiffer: two runs in the same second (one bubble's
+// clock stands still) name their batches differently, so that a run that
+// looks for its batch by name never finds the other's.
+func TestDoctorBatchNamesDiffer(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		var names []string
+		for range 2 {
+			f := doctorFake(t)
+			rep, r := doctorJSON(t, t.Context(), f, nil)
+			if rep.Batch == nil {
+				t.Fatalf("no batch in the report; stderr:\n%s", r.stderr)
+			}
+			names = append(names, rep.Batch.Filename)
+		}
+		if names[0] == names[1] {
+			t.Errorf("both runs named their batch %q", names[0])
+		}
+	})
+}
