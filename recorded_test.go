@@ -81,6 +81,7 @@ type recordedBody struct {
 	Text      *string `json:"text"`
 	Base64    []byte  `json:"base64"`
 	Truncated bool    `json:"truncated"`
+	Withheld  string  `json:"withheld"` // why the doctor left the body out
 }
 
 func (b recordedBody) bytes() []byte {
@@ -136,6 +137,9 @@ func replayRecorded(t *testing.T, dir string) int {
 			continue
 		case e.ResponseBody.Truncated:
 			t.Logf("%s: the answer is larger than the record keeps; not replayed", name)
+			continue
+		case e.ResponseBody.Withheld != "" || e.RequestBody.Withheld != "":
+			t.Logf("%s: a body was withheld (%s%s); not replayed", name, e.ResponseBody.Withheld, e.RequestBody.Withheld)
 			continue
 		}
 		if err := replayOne(&e); err != nil {

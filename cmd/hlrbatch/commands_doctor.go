@@ -542,6 +542,9 @@ func (d *doctor) progress(name, note string) {
 	if note != "" {
 		line += ": " + note
 	}
+	if what := d.rec.holds(line); what != "" {
+		line = fmt.Sprintf("  %-24s (withheld: the line held %s)", name, what)
+	}
 	fmt.Fprintln(d.a.stderr, line)
 }
 
@@ -612,6 +615,18 @@ func (d *doctor) report() *doctorReport {
 		}
 		rep.Confirmed, rep.Contradict, rep.NotObserved = 0, 0, len(rep.Checks)
 	}
+	// What the checks quote was scrubbed; what the scrubber's list missed,
+	// the check of the record's files finds, and it is not shown.
+	for i, c := range rep.Checks {
+		if what := d.rec.holds(c.Detail); what != "" {
+			rep.Checks[i].Detail = "(withheld: the detail held " + what + "; the record has the exchange, vetted)"
+		}
+	}
+	for i, f := range rep.Failures {
+		if what := d.rec.holds(f.Error); what != "" {
+			rep.Failures[i].Error = "(withheld: the error held " + what + ")"
+		}
+	}
 	return rep
 }
 
@@ -622,6 +637,9 @@ var errRefused = fmt.Errorf("the batches service refused the API key and secret 
 // removes any that holds a credential.
 func (d *doctor) writeRecord(rep *doctorReport, dir string, credentials map[string]string) error {
 	exchanges := d.rec.all()
+	for i, e := range exchanges {
+		exchanges[i] = d.rec.vetted(e)
+	}
 	names, err := writeRecord(dir, exchanges, rep.SDKVersion)
 	if err != nil {
 		return fmt.Errorf("--record %s: %w", dir, err)
@@ -634,7 +652,8 @@ func (d *doctor) writeRecord(rep *doctorReport, dir string, credentials map[stri
 	if len(found) == 0 {
 		fmt.Fprintf(d.a.stderr, "\nRecorded %s in %s (a file each, and index.json).\n"+
 			"Read back: no file holds the API key or the secret (looked for as they are,\n"+
-			"percent-encoded, JSON- and HTML-escaped, in hex and in base64).\n",
+			"percent-encoded, JSON- and HTML-escaped, in hex and in base64, and inside\n"+
+			"compressed bodies).\n",
 			plural(len(exchanges), "exchange"), dir)
 		return nil
 	}
