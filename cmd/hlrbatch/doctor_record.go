@@ -79,6 +79,9 @@ type recordBody struct {
 	data      []byte
 	truncated bool
 	withheld  string // why the body is not kept: it held a credential, or could not be checked
+	// more: the read-ahead stopped at its bound; a credential may straddle
+	// the end of data, which is then cut readAheadSlack bytes before it.
+	more bool
 }
 
 // recordBodyJSON is the form of a recordBody in a file.
@@ -153,7 +156,7 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 			_ = req.Body.Close()
 			return nil, err
 		}
-		reqBody = recordBody{data: head, truncated: len(head) > maxRecordedBody}
+		reqBody = recordBody{data: head, truncated: len(head) > maxRecordedBody, more: len(head) == maxRecordedBody+readAheadSlack}
 		out.Body = readCloser{io.MultiReader(bytes.NewReader(head), rest), req.Body}
 	}
 	e := &exchange{
@@ -172,7 +175,8 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 	e.Status = resp.StatusCode
 	e.ResponseHeader = r.scrub.header(resp.Header)
 	head, rest, readErr := readAhead(resp.Body)
-	e.ResponseBody = r.scrub.body(recordBody{data: hideFilenames(head), truncated: len(head) > maxRecordedBody})
+	e.ResponseBody = r.scrub.body(recordBody{data: hideFilenames(head), truncated: len(head) > maxRecordedBody,
+		more: len(head) == maxRecordedBody+readAheadSlack})
 	if readErr != nil {
 		e.Error = r.scrub.text(readErr.Error())
 		rest = failingReader{readErr}
@@ -229,16 +233,24 @@ func (r failingReader) Read([]byte) (int, error) { return 0, r.err }
 
 // add appends e, numbering it.
 func (r *recorder) add(e *exchange) {
-	if len(e.RequestBody.data) > maxRecordedBody {
-		e.RequestBody.data = e.RequestBody.data[:maxRecordedBody]
-	}
-	if len(e.ResponseBody.data) > maxRecordedBody {
-		e.ResponseBody.data = e.ResponseBody.data[:maxRecordedBody]
-	}
+	e.RequestBody.cut()
+	e.ResponseBody.cut()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	e.Seq = len(r.exchanges) + 1
 	r.exchanges = append(r.exchanges, e)
+}
+
+// cut bounds a scrubbed body to maxRecordedBody bytes. When the body went on
+// past the read-ahead, the part of a credential the read-ahead ended in was
+// not scrubbed, and the scrubbing of whole ones before it may have pulled it
+// below the bound: the last readAheadSlack bytes, where it lies, go too.
+func (b *recordBody) cut() {
+	n := min(len(b.data), maxRecordedBody)
+	if b.more {
+		n = min(n, max(len(b.data)-readAheadSlack, 0))
+	}
+	b.data = b.data[:n]
 }
 
 // all returns the exchanges recorded so far, in order.

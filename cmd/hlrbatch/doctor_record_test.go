@@ -446,3 +446,40 @@ func TestDoctorRecordWithholdsWhatScrubbingCannotReach(t *testing.T) {
 		})
 	}
 }
+
+// bodyTransport answers every request 200 with body.
+type bodyTransport []byte
+
+func (b bodyTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	return &http.Response{StatusCode: http.StatusOK, Header: http.Header{}, Request: req,
+		Body: io.NopCloser(bytes.NewReader(b)), ContentLength: int64(len(b))}, nil
+}
+
+// TestRecorderCutKeepsNoPartOfASecret: a body longer than the record's
+// bound whose secret straddles the read-ahead's end, after many long
+// spellings that scrubbing shortens (which pulls what follows towards the
+// start): no part of that secret is kept.
+func TestRecorderCutKeepsNoPartOfASecret(t *testing.T) {
+	t.Parallel()
+	long := percentAll(echoSecret, false)
+	head := strings.Repeat(long+" ", 60)
+	straddle := maxRecordedBody + readAheadSlack - 20 // the secret's first 20 bytes in the read-ahead
+	body := head + strings.Repeat("x", straddle-len(head)) + echoSecret + strings.Repeat("y", 1000)
+	rec := newRecorder(bodyTransport(body), echoKey, echoSecret)
+	req, _ := http.NewRequest(http.MethodGet, "https://example.invalid/batches/1", nil)
+	resp, err := rec.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(resp.Body)
+	if string(got) != body {
+		t.Error("the caller did not get the body as sent")
+	}
+	kept := rec.all()[0].ResponseBody
+	if !kept.truncated || len(kept.data) > maxRecordedBody {
+		t.Errorf("kept %d bytes, truncated %v", len(kept.data), kept.truncated)
+	}
+	if part := echoSecret[:12]; bytes.Contains(kept.data, []byte(part)) {
+		t.Errorf("the record keeps %q, the start of the secret", part)
+	}
+}
