@@ -306,6 +306,10 @@ func checkListPaging(ev *evidence) (verdict, string) {
 	if !ok(first) {
 		return contradicted, fmt.Sprintf("%s answered %s", request(first), answer(first))
 	}
+	if first.ResponseBody.truncated {
+		// One batch is a few hundred bytes: the page holds many.
+		return contradicted, fmt.Sprintf("%s answered more than the %d KiB recorded: limit=1 is not honoured", request(first), maxRecordedBody>>10)
+	}
 	m, isObj := jsonObject(first.ResponseBody.data)
 	if !isObj {
 		return contradicted, fmt.Sprintf("%s answered %s, not a JSON object", request(first), quote(first.ResponseBody.data))

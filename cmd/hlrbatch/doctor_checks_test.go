@@ -45,6 +45,15 @@ func TestChecksNeedEvidence(t *testing.T) {
 			answered("lookup-mnp", 200, record(""))},
 			confirmed, "BAD_FORMAT, 0 credits: hlr; 12345 by mnp: the record has no telephone_number_type"},
 	}
+	long := answered("list-first", 200, `{"total":5000,"offset":0,"limit":1,"batches":[{"id":"1"},{"id":"2"}`)
+	long.ResponseBody.truncated = true
+	tests = append(tests, struct {
+		name      string
+		check     func(*evidence) (verdict, string)
+		exchanges []*exchange
+		want      verdict
+		detail    string
+	}{"list: a page cut at the bound", checkListPaging, []*exchange{long}, contradicted, "more than the 64 KiB recorded: limit=1 is not honoured"})
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
