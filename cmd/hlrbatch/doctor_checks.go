@@ -825,14 +825,33 @@ func checkBalance(ev *evidence) (verdict, string) {
 	return confirmed, detail
 }
 
+// lookupError returns the code of a lookup's error object ({"error":
+// "UNAUTHORIZED","message":…}, which the service may send with a 200), if
+// the answer is one rather than results.
+func lookupError(e *exchange) (string, bool) {
+	if e == nil {
+		return "", false
+	}
+	m, _ := jsonObject(e.ResponseBody.data)
+	if _, has := m["results"]; has {
+		return "", false
+	}
+	if _, has := m["body"]; has {
+		return "", false
+	}
+	code, has := jsonString(m["error"])
+	return code, has && code != "" && code != "NONE"
+}
+
 func checkLookupCredentials(ev *evidence) (verdict, string) {
 	e := ev.last("lookup-hlr")
+	code, isError := lookupError(e)
 	switch {
 	case e == nil:
 		return notObserved, ev.why("lookup-hlr")
-	case e.Status == 401:
+	case e.Status == 401 || isError && code == "UNAUTHORIZED":
 		return contradicted, "the lookup refused the batches' key and secret: " + answer(e)
-	case !ok(e):
+	case !ok(e) || isError:
 		return notObserved, fmt.Sprintf("%s answered %s", request(e), answer(e))
 	}
 	return confirmed, fmt.Sprintf("POST /apiv2/hlr with the batches' key and secret in the body answered %d", e.Status)
@@ -844,10 +863,11 @@ func checkLookupEnvelope(ev *evidence) (verdict, string) {
 	var why string
 	for _, kind := range lookupKinds {
 		e := ev.last("lookup-" + kind)
-		if !ok(e) {
-			if e != nil {
+		if _, isError := lookupError(e); !ok(e) || isError {
+			switch {
+			case e != nil:
 				why = fmt.Sprintf("%s answered %s", request(e), answer(e))
-			} else {
+			case why == "":
 				why = ev.why("lookup-" + kind)
 			}
 			continue

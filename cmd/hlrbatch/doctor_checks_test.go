@@ -54,6 +54,25 @@ func TestChecksNeedEvidence(t *testing.T) {
 		want      verdict
 		detail    string
 	}{"list: a page cut at the bound", checkListPaging, []*exchange{long}, contradicted, "more than the 64 KiB recorded: limit=1 is not honoured"})
+	unauthorized := `{"error":"UNAUTHORIZED","message":"Invalid api_key or api_secret"}`
+	for _, tc := range []struct {
+		name      string
+		check     func(*evidence) (verdict, string)
+		exchanges []*exchange
+		want      verdict
+		detail    string
+	}{
+		{"lookup credentials: refused inside a 200", checkLookupCredentials, []*exchange{answered("lookup-hlr", 200, unauthorized)},
+			contradicted, "the lookup refused the batches' key and secret: 200"},
+		{"lookup credentials: another error inside a 200", checkLookupCredentials, []*exchange{answered("lookup-hlr", 200, `{"error":"SERVER_ERROR","message":"x"}`)},
+			notObserved, "answered 200"},
+		{"lookup credentials: results", checkLookupCredentials, []*exchange{answered("lookup-hlr", 200, record(""))},
+			confirmed, "answered 200"},
+		{"lookup envelope: an error inside a 200 is no envelope", checkLookupEnvelope, []*exchange{answered("lookup-hlr", 200, unauthorized)},
+			notObserved, "answered 200"},
+	} {
+		tests = append(tests, tc)
+	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
