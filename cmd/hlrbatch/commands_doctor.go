@@ -348,11 +348,12 @@ func (d *doctor) batchSteps(ctx context.Context) {
 			format = hlrlookup.FormatJSON
 		}
 		_ = step(p.step, accept, false, func(ctx context.Context) error {
-			rc, err := c.Download(ctx, id, format)
+			dl, err := c.Download(ctx, id, format)
 			if err != nil {
 				return err
 			}
-			defer rc.Close()
+			defer dl.Close()
+			rc := &boundedReader{r: dl, left: maxDoctorResults}
 			if p.step != "results-csv" {
 				_, err = io.Copy(io.Discard, rc)
 				return err
@@ -402,6 +403,29 @@ func (d *doctor) findCreated(ctx context.Context) *hlrlookup.Batch {
 	fmt.Fprintf(d.a.stderr, "A batch named %s may have been created; find its ID with: hlrbatch list, and delete it with: hlrbatch delete ID\n", d.batchName)
 	d.maybeLeft = true
 	return nil
+}
+
+// maxDoctorResults bounds a results download of the doctor's batch: the
+// results of three numbers are a few KiB; a service that sends more (or
+// never stops) is not read on.
+const maxDoctorResults = 1 << 20
+
+// boundedReader reads at most left bytes of r, then fails.
+type boundedReader struct {
+	r    io.Reader
+	left int64
+}
+
+func (b *boundedReader) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		return 0, fmt.Errorf("the results of %s go on past %d KiB: not read further", plural(len(doctorNumbers), "number"), maxDoctorResults>>10)
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.r.Read(p)
+	b.left -= int64(n)
+	return n, err
 }
 
 // batchStepsAfterCreate are the batch's steps, after its creation.

@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -278,4 +280,53 @@ func TestDoctorBatchNamesDiffer(t *testing.T) {
 			t.Errorf("both runs named their batch %q", names[0])
 		}
 	})
+}
+
+// endless is a body that never ends (up to a bound of its own, so that a
+// doctor that reads on fails rather than hangs): it counts what was read.
+type endless struct{ read *atomic.Int64 }
+
+func (e endless) Read(p []byte) (int, error) {
+	if e.read.Add(int64(len(p))) > 64<<20 {
+		return 0, errors.New("endless: 64 MiB read")
+	}
+	for i := range p {
+		p[i] = 'x'
+	}
+	return len(p), nil
+}
+
+func (e endless) Close() error { return nil }
+
+// endlessResults is the fake's transport, except that every results
+// download answers 200 with a body that never ends.
+type endlessResults struct {
+	base http.RoundTripper
+	read *atomic.Int64
+}
+
+func (t endlessResults) RoundTrip(req *http.Request) (*http.Response, error) {
+	if !strings.HasSuffix(req.URL.Path, "/results") {
+		return t.base.RoundTrip(req)
+	}
+	return &http.Response{StatusCode: http.StatusOK, Header: http.Header{"Content-Type": {"text/csv"}},
+		Body: endless{t.read}, ContentLength: -1, Request: req}, nil
+}
+
+// TestDoctorResultsBounded: a results download that never ends is read to
+// a bound, not to the step's deadline; the steps fail, the batch is deleted.
+func TestDoctorResultsBounded(t *testing.T) {
+	t.Parallel()
+	f := doctorFake(t)
+	var read atomic.Int64
+	rep, r := doctorJSON(t, t.Context(), f, endlessResults{base: f.srv.Transport(), read: &read})
+	if n := read.Load(); n > 4*(maxRecordedBody+readAheadSlack+maxDoctorResults) {
+		t.Errorf("read %d MiB of the results", n>>20)
+	}
+	if len(rep.Failures) != 4 || !strings.Contains(rep.Failures[0].Error, "go on past 1024 KiB") {
+		t.Errorf("failures %+v\nstderr: %s", rep.Failures, r.stderr)
+	}
+	if _, ok := f.srv.Batch(doctorBatchID); ok {
+		t.Error("the doctor's batch is still there")
+	}
 }
