@@ -282,6 +282,13 @@ func (d *doctor) batchSteps(ctx context.Context) {
 		b, err = c.CreateBatch(ctx, hlrlookup.NewBatch{Filename: d.batchName})
 		return err
 	})
+	if err == nil && b.Filename != "" && b.Filename != d.batchName {
+		// The answer describes another batch: deleting it would delete
+		// one of the user's. Ours, if created, is found by its name.
+		err = fmt.Errorf("the create answered batch %s named %s, not %s", cell(string(b.ID)), quote([]byte(b.Filename)), d.batchName)
+		d.fail("create", err)
+		err = fmt.Errorf("%w: %w", hlrlookup.ErrOutcomeUnknown, err)
+	}
 	if err != nil {
 		d.skip("the batch was not created", batchStepsAfterCreate...)
 		if ctx.Err() != nil || errors.Is(err, hlrlookup.ErrOutcomeUnknown) {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -328,5 +329,41 @@ func TestDoctorResultsBounded(t *testing.T) {
 	}
 	if _, ok := f.srv.Batch(doctorBatchID); ok {
 		t.Error("the doctor's batch is still there")
+	}
+}
+
+// otherBatchCreated is the fake's transport, except that the create's
+// answer (after the fake created the doctor's batch) describes batch 1001,
+// one of the account's own.
+type otherBatchCreated struct{ base http.RoundTripper }
+
+func (t otherBatchCreated) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.base.RoundTrip(req)
+	if p, _ := req.Context().Value(probeKey{}).(probe); p.step != "create" || err != nil {
+		return resp, err
+	}
+	_ = resp.Body.Close()
+	body := `{"id":"1001","filename":"fixture.csv","type":"HLR_V2","status":"COMPLETE"}`
+	resp.Body = io.NopCloser(strings.NewReader(body))
+	resp.ContentLength = int64(len(body))
+	resp.Header.Del("Content-Length")
+	return resp, nil
+}
+
+// TestDoctorDeletesOnlyItsOwnBatch: a create answered with another batch
+// (one of the user's) does not make the doctor delete that one; its own,
+// found by name, is deleted.
+func TestDoctorDeletesOnlyItsOwnBatch(t *testing.T) {
+	t.Parallel()
+	f := doctorFake(t)
+	r := runDoctor(t.Context(), f, otherBatchCreated{f.srv.Transport()}, f.env(), "", "--yes", "--poll-interval", "1ms")
+	if _, ok := f.srv.Batch("1001"); !ok {
+		t.Errorf("the doctor deleted batch 1001, the user's\nstderr:\n%s", r.stderr)
+	}
+	if _, ok := f.srv.Batch(doctorBatchID); ok {
+		t.Errorf("the doctor's batch is left\nstderr:\n%s", r.stderr)
+	}
+	if r.code != exitError || !strings.Contains(r.stderr, `the create answered batch 1001 named "fixture.csv"`) {
+		t.Errorf("exit %d, stderr:\n%s", r.code, r.stderr)
 	}
 }
