@@ -21,13 +21,14 @@ func TestChecksNeedEvidence(t *testing.T) {
 	record := func(fields string) string {
 		return `{"results":[{"error":"NONE","uuid":"u"` + fields + `}]}`
 	}
-	tests := []struct {
+	type checkCase struct {
 		name      string
 		check     func(*evidence) (verdict, string)
 		exchanges []*exchange
 		want      verdict
 		detail    string
-	}{
+	}
+	tests := []checkCase{
 		{"deleted: GET 404", checkDelete, []*exchange{answered("delete", 200, "{}"), answered("get-deleted", 404, `{"error":"NOT_FOUND","message":"x"}`)},
 			confirmed, "DELETE answered 200; then GET answered 404"},
 		{"deleted: GET 500", checkDelete, []*exchange{answered("delete", 200, "{}"), answered("get-deleted", 500, "oops")},
@@ -47,21 +48,9 @@ func TestChecksNeedEvidence(t *testing.T) {
 	}
 	long := answered("list-first", 200, `{"total":5000,"offset":0,"limit":1,"batches":[{"id":"1"},{"id":"2"}`)
 	long.ResponseBody.truncated = true
-	tests = append(tests, struct {
-		name      string
-		check     func(*evidence) (verdict, string)
-		exchanges []*exchange
-		want      verdict
-		detail    string
-	}{"list: a page cut at the bound", checkListPaging, []*exchange{long}, contradicted, "more than the 64 KiB recorded: limit=1 is not honoured"})
+	tests = append(tests, checkCase{"list: a page cut at the bound", checkListPaging, []*exchange{long}, contradicted, "more than the 64 KiB recorded: limit=1 is not honoured"})
 	unauthorized := `{"error":"UNAUTHORIZED","message":"Invalid api_key or api_secret"}`
-	for _, tc := range []struct {
-		name      string
-		check     func(*evidence) (verdict, string)
-		exchanges []*exchange
-		want      verdict
-		detail    string
-	}{
+	tests = append(tests, []checkCase{
 		{"lookup credentials: refused inside a 200", checkLookupCredentials, []*exchange{answered("lookup-hlr", 200, unauthorized)},
 			contradicted, "the lookup refused the batches' key and secret: 200"},
 		{"lookup credentials: another error inside a 200", checkLookupCredentials, []*exchange{answered("lookup-hlr", 200, `{"error":"SERVER_ERROR","message":"x"}`)},
@@ -70,9 +59,7 @@ func TestChecksNeedEvidence(t *testing.T) {
 			confirmed, "answered 200"},
 		{"lookup envelope: an error inside a 200 is no envelope", checkLookupEnvelope, []*exchange{answered("lookup-hlr", 200, unauthorized)},
 			notObserved, "answered 200"},
-	} {
-		tests = append(tests, tc)
-	}
+	}...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
