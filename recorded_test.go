@@ -81,6 +81,7 @@ type recordedBody struct {
 	Text      *string `json:"text"`
 	Base64    []byte  `json:"base64"`
 	Truncated bool    `json:"truncated"`
+	Withheld  string  `json:"withheld"` // why the doctor left the body out
 }
 
 func (b recordedBody) bytes() []byte {
@@ -102,48 +103,101 @@ type recordedExchange struct {
 	Error          string       `json:"error"`
 }
 
+// recordFormat is the only layout of a record this replay reads.
+const recordFormat = "hlrbatch-doctor-record/1"
+
+// maxRecordedFile bounds a file of a record: the doctor keeps at most 64 KiB
+// of each body, which base64 and JSON escapes make at most about 400 KiB.
+const maxRecordedFile = 1 << 20
+
 // replayRecorded replays every exchange of dir that has an answer and
-// returns how many it replayed.
+// returns how many it replayed; it fails the test on each answer the SDK
+// cannot read and on a directory that is not a record it knows.
 func replayRecorded(t *testing.T, dir string) int {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(dir, "index.json"))
+	n, errs := replayDir(dir, t.Logf)
+	for _, err := range errs {
+		t.Error(err)
+	}
+	return n
+}
+
+// replayDir replays the record in dir: it returns how many exchanges it
+// replayed and what went wrong. The directory came from a user: its files
+// are read inside it only (no name or link leads out), each at most
+// maxRecordedFile bytes, and what they say is printed quoted.
+func replayDir(dir string, logf func(string, ...any)) (int, []error) {
+	root, err := os.OpenRoot(dir)
 	if err != nil {
-		t.Fatalf("%v: give a directory written by 'hlrbatch doctor --record DIR'", err)
+		return 0, []error{fmt.Errorf("%v: give a directory written by 'hlrbatch doctor --record DIR'", err)}
+	}
+	defer root.Close()
+	data, err := readRecordFile(root, "index.json")
+	if err != nil {
+		return 0, []error{fmt.Errorf("%v: give a directory written by 'hlrbatch doctor --record DIR'", err)}
 	}
 	var idx recordedIndex
 	if err := json.Unmarshal(data, &idx); err != nil {
-		t.Fatalf("index.json: %v", err)
+		return 0, []error{fmt.Errorf("index.json: %v", err)}
 	}
-	if !strings.HasPrefix(idx.Format, "hlrbatch-doctor-record/") {
-		t.Fatalf("index.json: format %q is not a doctor's record", idx.Format)
+	if idx.Format != recordFormat {
+		return 0, []error{fmt.Errorf("index.json: format %q: this replay reads %q only (a record of another version of hlrbatch: replay it with that version)", idx.Format, recordFormat)}
 	}
+	var errs []error
 	replayed := 0
 	for _, entry := range idx.Exchanges {
-		data, err := os.ReadFile(filepath.Join(dir, filepath.Base(entry.File)))
+		data, err := readRecordFile(root, entry.File)
 		if err != nil {
-			t.Errorf("exchange %d (%s): %v", entry.Seq, entry.Step, err)
+			errs = append(errs, fmt.Errorf("exchange %d (%q): %v", entry.Seq, entry.Step, err))
 			continue
 		}
 		var e recordedExchange
 		if err := json.Unmarshal(data, &e); err != nil {
-			t.Errorf("%s: %v", entry.File, err)
+			errs = append(errs, fmt.Errorf("%q: %v", entry.File, err))
 			continue
 		}
-		name := fmt.Sprintf("%s %s %s", entry.File, e.Method, e.URL)
+		name := fmt.Sprintf("%q %q %q", entry.File, e.Method, e.URL)
 		switch {
 		case e.Status == 0:
-			t.Logf("%s: no answer was recorded (%s)", name, e.Error)
+			logf("%s: no answer was recorded (%q)", name, e.Error)
 			continue
 		case e.ResponseBody.Truncated:
-			t.Logf("%s: the answer is larger than the record keeps; not replayed", name)
+			logf("%s: the answer is larger than the record keeps; not replayed", name)
+			continue
+		case e.ResponseBody.Withheld != "" || e.RequestBody.Withheld != "":
+			logf("%s: a body was withheld (%q); not replayed", name, e.ResponseBody.Withheld+e.RequestBody.Withheld)
 			continue
 		}
 		if err := replayOne(&e); err != nil {
-			t.Errorf("%s: answered %d: the SDK cannot read it: %v\nbody: %.300s", name, e.Status, err, e.ResponseBody.bytes())
+			errs = append(errs, fmt.Errorf("%s: answered %d: the SDK cannot read it: %q\nbody: %.300q", name, e.Status, err.Error(), e.ResponseBody.bytes()))
 		}
 		replayed++
 	}
-	return replayed
+	if replayed == 0 && len(errs) == 0 {
+		errs = append(errs, fmt.Errorf("%s: no exchange with an answer to replay (%d in index.json)", dir, len(idx.Exchanges)))
+	}
+	return replayed, errs
+}
+
+// readRecordFile reads the file name of a record: a plain name, inside the
+// record's directory (no link out of it), at most maxRecordedFile bytes.
+func readRecordFile(root *os.Root, name string) ([]byte, error) {
+	if name == "" || name == "." || name == ".." || strings.ContainsAny(name, `/\`) || filepath.Base(name) != name {
+		return nil, fmt.Errorf("%q is not the name of a file of the record", name)
+	}
+	f, err := root.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxRecordedFile+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > maxRecordedFile {
+		return nil, fmt.Errorf("%q is larger than %d KiB: not a file the doctor writes", name, maxRecordedFile>>10)
+	}
+	return data, nil
 }
 
 // replayTransport answers the one request of a replay with the recorded
@@ -331,4 +385,83 @@ func replayLookup(ctx context.Context, c *Client, kind string, reqBody []byte) e
 		}
 	}
 	return nil
+}
+
+// TestReplayRefusesWhatIsNotARecord: the replay reads a directory a user
+// sent. It fails on an answer the SDK cannot read; on a record of another
+// version, or one with nothing to replay; and it reads no file outside the
+// directory (a name with a path, a link out) and no file larger than any the
+// doctor writes.
+func TestReplayRefusesWhatIsNotARecord(t *testing.T) {
+	t.Parallel()
+	src := filepath.Join("testdata", "recorded")
+	rewrite := func(t *testing.T, dir, name string, edit func(map[string]any)) {
+		t.Helper()
+		data, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m map[string]any
+		if err := json.Unmarshal(data, &m); err != nil {
+			t.Fatal(err)
+		}
+		edit(m)
+		if data, err = json.Marshal(m); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		name    string
+		prepare func(t *testing.T, dir string)
+		want    string
+	}{
+		{"an answer the SDK cannot read", func(t *testing.T, dir string) {
+			rewrite(t, dir, "003-create.json", func(m map[string]any) { m["response_body"] = map[string]any{"text": "<html>\x1b[2J"} })
+		}, `"003-create.json" "POST"`},
+		{"another version", func(t *testing.T, dir string) {
+			rewrite(t, dir, "index.json", func(m map[string]any) { m["format"] = "hlrbatch-doctor-record/2" })
+		}, `format "hlrbatch-doctor-record/2"`},
+		{"nothing to replay", func(t *testing.T, dir string) {
+			rewrite(t, dir, "index.json", func(m map[string]any) { m["exchanges"] = []any{} })
+		}, "no exchange with an answer to replay"},
+		{"a name with a path", func(t *testing.T, dir string) {
+			rewrite(t, dir, "index.json", func(m map[string]any) {
+				m["exchanges"].([]any)[0].(map[string]any)["file"] = "../outside.json"
+			})
+		}, `"../outside.json" is not the name of a file of the record`},
+		{"a link out of the directory", func(t *testing.T, dir string) {
+			outside := filepath.Join(t.TempDir(), "outside.json")
+			data, _ := os.ReadFile(filepath.Join(dir, "001-balance.json"))
+			if err := os.WriteFile(outside, data, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			_ = os.Remove(filepath.Join(dir, "001-balance.json"))
+			if err := os.Symlink(outside, filepath.Join(dir, "001-balance.json")); err != nil {
+				t.Skip(err)
+			}
+		}, `exchange 1 ("balance")`},
+		{"a huge file", func(t *testing.T, dir string) {
+			if err := os.WriteFile(filepath.Join(dir, "001-balance.json"), bytes.Repeat([]byte(" "), 2<<20), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}, `"001-balance.json" is larger than 1024 KiB`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir := filepath.Join(t.TempDir(), "record")
+			if err := os.CopyFS(dir, os.DirFS(src)); err != nil {
+				t.Fatal(err)
+			}
+			tc.prepare(t, dir)
+			_, errs := replayDir(dir, func(string, ...any) {})
+			all := fmt.Sprint(errs)
+			if !strings.Contains(all, tc.want) || strings.Contains(all, "\x1b") {
+				t.Errorf("errors %q\nwant one with %q, and no control character", all, tc.want)
+			}
+		})
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"cmp"
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -28,7 +29,7 @@ show it. Exit code 0 when nothing is contradicted and no step failed, 1
 otherwise.
 
 It reads the balance, asks for a batch that does not exist, creates a batch
-named hlrbatch-doctor-<UTC time>, lists a page of one batch (limit, offset),
+named hlrbatch-doctor-<UTC time>-<random>, lists a page of one batch (limit, offset),
 uploads three numbers that are not phone numbers (BAD_FORMAT: free) and
 uploads them again, starts the batch, waits for it (--wait), downloads its
 results as CSV and as JSON, with either Accept header, deletes it, and looks
@@ -80,6 +81,7 @@ type doctor struct {
 
 	id          hlrlookup.BatchID // "" until created
 	deleted     bool
+	maybeLeft   bool   // the create's outcome is unknown and its batch was not found
 	releaseNote func() // the second Ctrl-C's note about the batch
 
 	missing     map[string]string // why a step has no answer
@@ -115,7 +117,7 @@ func cmdDoctor(ctx context.Context, a *app, c *command, args []string) error {
 		return err
 	}
 	d := &doctor{a: a, sandbox: *sandbox, wait: *wait, poll: *poll, missing: map[string]string{},
-		batchName: doctorBatchPrefix + time.Now().UTC().Format("20060102T150405Z")}
+		batchName: doctorBatchName(time.Now())}
 	var key, secret string
 	if d.sandbox {
 		key, secret = sandboxCredential, sandboxCredential
@@ -164,6 +166,13 @@ func cmdDoctor(ctx context.Context, a *app, c *command, args []string) error {
 		return err
 	}
 	return d.outcome(rep, recordErr)
+}
+
+// doctorBatchName names a run's batch: the prefix, the time, and a random
+// part, so that two runs in the same second (two machines of one account)
+// never take each other's batch for their own.
+func doctorBatchName(now time.Time) string {
+	return doctorBatchPrefix + now.UTC().Format("20060102T150405Z") + "-" + rand.Text()[:8]
 }
 
 // printPlan says what the doctor will send and what it costs.
@@ -266,18 +275,41 @@ func (d *doctor) run(ctx context.Context) {
 func (d *doctor) batchSteps(ctx context.Context) {
 	c := d.client
 	var b *hlrlookup.Batch
-	if err := d.step(ctx, "create", "", false, func(ctx context.Context) (err error) {
+	// Until the create's answer is read, the batch may exist with an ID
+	// nobody knows: a second Ctrl-C names it by its name.
+	releaseCreating := guard.holdNote(fmt.Sprintf("a batch named %s may have been created; find its ID with: hlrbatch list, and delete it with: hlrbatch delete ID", d.batchName))
+	err := d.step(ctx, "create", "", false, func(ctx context.Context) (err error) {
 		b, err = c.CreateBatch(ctx, hlrlookup.NewBatch{Filename: d.batchName})
 		return err
-	}); err != nil {
+	})
+	if err == nil && b.Filename != "" && b.Filename != d.batchName {
+		// The answer describes another batch: deleting it would delete
+		// one of the user's. Ours, if created, is found by its name.
+		err = fmt.Errorf("the create answered batch %s named %s, not %s", cell(string(b.ID)), quote([]byte(b.Filename)), d.batchName)
+		d.fail("create", err)
+		err = fmt.Errorf("%w: %w", hlrlookup.ErrOutcomeUnknown, err)
+	}
+	if err != nil {
 		d.skip("the batch was not created", batchStepsAfterCreate...)
-		return
+		if ctx.Err() != nil || errors.Is(err, hlrlookup.ErrOutcomeUnknown) {
+			// The service may have created it all the same: look for it by
+			// its name, and delete it.
+			b = d.findCreated(ctx)
+		}
+		if b == nil {
+			releaseCreating()
+			return
+		}
 	}
 	d.id = b.ID
 	id := d.id
 	d.releaseNote = guard.holdNote(fmt.Sprintf("batch %s (%s) is left on the service; delete it with: hlrbatch delete %s",
 		cell(string(id)), d.batchName, cell(string(id))))
+	releaseCreating()
 	defer d.deleteBatch(ctx)
+	if err != nil {
+		return // found after a failed create: only deleted
+	}
 
 	blocked := "" // why the rest of the batch's steps cannot run
 	step := func(name, accept string, evidence bool, f func(context.Context) error) error {
@@ -323,11 +355,12 @@ func (d *doctor) batchSteps(ctx context.Context) {
 			format = hlrlookup.FormatJSON
 		}
 		_ = step(p.step, accept, false, func(ctx context.Context) error {
-			rc, err := c.Download(ctx, id, format)
+			dl, err := c.Download(ctx, id, format)
 			if err != nil {
 				return err
 			}
-			defer rc.Close()
+			defer dl.Close()
+			rc := &boundedReader{r: dl, left: maxDoctorResults}
 			if p.step != "results-csv" {
 				_, err = io.Copy(io.Discard, rc)
 				return err
@@ -341,6 +374,65 @@ func (d *doctor) batchSteps(ctx context.Context) {
 			return nil
 		})
 	}
+}
+
+// findCreated looks, after a create whose outcome is unknown (interrupted,
+// or an answer lost or unreadable), for the doctor's batch by its name, on
+// every page of the list, with a context of its own after Ctrl-C. It
+// returns the batch if exactly one has the name, else nil, having said so.
+func (d *doctor) findCreated(ctx context.Context) *hlrlookup.Batch {
+	sctx, cancel := ctx, context.CancelFunc(func() {})
+	if ctx.Err() != nil {
+		d.interrupted = true
+		fmt.Fprintf(d.a.stderr, "Interrupted during the create: looking for a batch named %s to delete it (Ctrl-C again leaves it)\n", d.batchName)
+		sctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), doctorDeleteTimeout)
+	}
+	defer cancel()
+	var found []*hlrlookup.Batch
+	err := d.step(sctx, "find-created", "", false, func(ctx context.Context) error {
+		for b, err := range d.client.AllBatches(ctx, &hlrlookup.ListOptions{Limit: 100}) {
+			if err != nil {
+				return err
+			}
+			if b.Filename == d.batchName {
+				found = append(found, b)
+			}
+		}
+		return nil
+	})
+	switch {
+	case err == nil && len(found) == 1:
+		return found[0]
+	case err == nil && len(found) == 0:
+		fmt.Fprintf(d.a.stderr, "No batch named %s on the service: the create left nothing.\n", d.batchName)
+		return nil
+	}
+	fmt.Fprintf(d.a.stderr, "A batch named %s may have been created; find its ID with: hlrbatch list, and delete it with: hlrbatch delete ID\n", d.batchName)
+	d.maybeLeft = true
+	return nil
+}
+
+// maxDoctorResults bounds a results download of the doctor's batch: the
+// results of three numbers are a few KiB; a service that sends more (or
+// never stops) is not read on.
+const maxDoctorResults = 1 << 20
+
+// boundedReader reads at most left bytes of r, then fails.
+type boundedReader struct {
+	r    io.Reader
+	left int64
+}
+
+func (b *boundedReader) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		return 0, fmt.Errorf("the results of %s go on past %d KiB: not read further", plural(len(doctorNumbers), "number"), maxDoctorResults>>10)
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.r.Read(p)
+	b.left -= int64(n)
+	return n, err
 }
 
 // batchStepsAfterCreate are the batch's steps, after its creation.
@@ -481,6 +573,9 @@ func (d *doctor) progress(name, note string) {
 	if note != "" {
 		line += ": " + note
 	}
+	if what := d.rec.holds(line); what != "" {
+		line = fmt.Sprintf("  %-24s (withheld: the line held %s)", name, what)
+	}
 	fmt.Fprintln(d.a.stderr, line)
 }
 
@@ -541,7 +636,7 @@ func (d *doctor) report() *doctorReport {
 		rep.BatchesURL = d.client.BaseURL()
 		rep.Cost = &doctorCost{ResultsCredits: d.spent, BalanceBefore: d.balanceBefore, BalanceAfter: d.balanceAfter}
 	}
-	if d.id != "" {
+	if d.id != "" || d.maybeLeft {
 		rep.Batch = &doctorBatch{ID: d.id, Filename: d.batchName, Deleted: d.deleted}
 	}
 	rep.decideAll(newEvidence(d.rec.all(), d.missing, d.sandbox))
@@ -550,6 +645,18 @@ func (d *doctor) report() *doctorReport {
 			rep.Checks[i].Verdict, rep.Checks[i].Detail = notObserved, errRefused.Error()
 		}
 		rep.Confirmed, rep.Contradict, rep.NotObserved = 0, 0, len(rep.Checks)
+	}
+	// What the checks quote was scrubbed; what the scrubber's list missed,
+	// the check of the record's files finds, and it is not shown.
+	for i, c := range rep.Checks {
+		if what := d.rec.holds(c.Detail); what != "" {
+			rep.Checks[i].Detail = "(withheld: the detail held " + what + "; the record has the exchange, vetted)"
+		}
+	}
+	for i, f := range rep.Failures {
+		if what := d.rec.holds(f.Error); what != "" {
+			rep.Failures[i].Error = "(withheld: the error held " + what + ")"
+		}
 	}
 	return rep
 }
@@ -561,6 +668,9 @@ var errRefused = fmt.Errorf("the batches service refused the API key and secret 
 // removes any that holds a credential.
 func (d *doctor) writeRecord(rep *doctorReport, dir string, credentials map[string]string) error {
 	exchanges := d.rec.all()
+	for i, e := range exchanges {
+		exchanges[i] = d.rec.vetted(e)
+	}
 	names, err := writeRecord(dir, exchanges, rep.SDKVersion)
 	if err != nil {
 		return fmt.Errorf("--record %s: %w", dir, err)
@@ -573,7 +683,8 @@ func (d *doctor) writeRecord(rep *doctorReport, dir string, credentials map[stri
 	if len(found) == 0 {
 		fmt.Fprintf(d.a.stderr, "\nRecorded %s in %s (a file each, and index.json).\n"+
 			"Read back: no file holds the API key or the secret (looked for as they are,\n"+
-			"percent-encoded, JSON- and HTML-escaped, in hex and in base64).\n",
+			"percent-encoded, JSON- and HTML-escaped, in hex and in base64, and inside\n"+
+			"compressed bodies).\n",
 			plural(len(exchanges), "exchange"), dir)
 		return nil
 	}
@@ -596,6 +707,9 @@ func (d *doctor) outcome(rep *doctorReport, recordErr error) error {
 	left := ""
 	if d.id != "" && !d.deleted {
 		left = fmt.Sprintf("batch %s is left on the service; delete it with: hlrbatch delete %s", cell(string(d.id)), cell(string(d.id)))
+	}
+	if d.maybeLeft {
+		left = fmt.Sprintf("a batch named %s may have been created; find its ID with: hlrbatch list, and delete it with: hlrbatch delete ID", d.batchName)
 	}
 	if d.interrupted {
 		msg := "interrupted; the report covers the steps before it"

@@ -104,7 +104,7 @@ var assumptions = []assumption{
 	{id: "JSON-SELECTOR", wire: "5, 18, 19", batches: true, decide: checkJSONSelector,
 		expect: "the query format=json selects JSON results and its absence CSV, whatever the Accept header says"},
 	{id: "DELETE", wire: "20", batches: true, decide: checkDelete,
-		expect: "DELETE /batches/{id} deletes the batch: a GET of it afterwards fails"},
+		expect: "DELETE /batches/{id} deletes the batch: a GET of it afterwards answers 404 (or 410)"},
 	{id: "BATCH-FIELDS", wire: "23, 25", batches: true, decide: checkBatchFields,
 		expect: "a batch holds the documented fields (id, filename, numColumns, ownerName, type, batchArguments, scheduledStart, creationDate, numItems, numComplete, status); creationDate is RFC 3339"},
 	{id: "BATCH-ID", wire: "24", batches: true, decide: checkBatchID,
@@ -306,6 +306,10 @@ func checkListPaging(ev *evidence) (verdict, string) {
 	if !ok(first) {
 		return contradicted, fmt.Sprintf("%s answered %s", request(first), answer(first))
 	}
+	if first.ResponseBody.truncated {
+		// One batch is a few hundred bytes: the page holds many.
+		return contradicted, fmt.Sprintf("%s answered more than the %d KiB recorded: limit=1 is not honoured", request(first), maxRecordedBody>>10)
+	}
 	m, isObj := jsonObject(first.ResponseBody.data)
 	if !isObj {
 		return contradicted, fmt.Sprintf("%s answered %s, not a JSON object", request(first), quote(first.ResponseBody.data))
@@ -420,6 +424,9 @@ func checkDelete(ev *evidence) (verdict, string) {
 		return notObserved, fmt.Sprintf("DELETE answered %d; the batch was not read again: %s", del.Status, ev.why("get-deleted"))
 	case ok(after):
 		return contradicted, fmt.Sprintf("DELETE answered %d, but the batch is still there: GET answered %d", del.Status, after.Status)
+	case after.Status != 404 && after.Status != 410:
+		// A 500 or a 401 says nothing of whether the batch is gone.
+		return notObserved, fmt.Sprintf("DELETE answered %d; then GET answered %s, neither the batch nor its absence", del.Status, answer(after))
 	}
 	return confirmed, fmt.Sprintf("DELETE answered %d; then GET answered %d", del.Status, after.Status)
 }
@@ -818,14 +825,33 @@ func checkBalance(ev *evidence) (verdict, string) {
 	return confirmed, detail
 }
 
+// lookupError returns the code of a lookup's error object ({"error":
+// "UNAUTHORIZED","message":…}, which the service may send with a 200), if
+// the answer is one rather than results.
+func lookupError(e *exchange) (string, bool) {
+	if e == nil {
+		return "", false
+	}
+	m, _ := jsonObject(e.ResponseBody.data)
+	if _, has := m["results"]; has {
+		return "", false
+	}
+	if _, has := m["body"]; has {
+		return "", false
+	}
+	code, has := jsonString(m["error"])
+	return code, has && code != "" && code != "NONE"
+}
+
 func checkLookupCredentials(ev *evidence) (verdict, string) {
 	e := ev.last("lookup-hlr")
+	code, isError := lookupError(e)
 	switch {
 	case e == nil:
 		return notObserved, ev.why("lookup-hlr")
-	case e.Status == 401:
+	case e.Status == 401 || isError && code == "UNAUTHORIZED":
 		return contradicted, "the lookup refused the batches' key and secret: " + answer(e)
-	case !ok(e):
+	case !ok(e) || isError:
 		return notObserved, fmt.Sprintf("%s answered %s", request(e), answer(e))
 	}
 	return confirmed, fmt.Sprintf("POST /apiv2/hlr with the batches' key and secret in the body answered %d", e.Status)
@@ -837,10 +863,11 @@ func checkLookupEnvelope(ev *evidence) (verdict, string) {
 	var why string
 	for _, kind := range lookupKinds {
 		e := ev.last("lookup-" + kind)
-		if !ok(e) {
-			if e != nil {
+		if _, isError := lookupError(e); !ok(e) || isError {
+			switch {
+			case e != nil:
 				why = fmt.Sprintf("%s answered %s", request(e), answer(e))
-			} else {
+			case why == "":
 				why = ev.why("lookup-" + kind)
 			}
 			continue
@@ -955,20 +982,37 @@ func checkBadFormat(ev *evidence) (verdict, string) {
 	if ev.sandbox {
 		return notObserved, "the sandbox answers canned records, not the number's own"
 	}
-	var problems, good []string
-	judge := func(where string, typ, credits string) {
-		if typ != "" && typ != "BAD_FORMAT" || credits != "" && credits != "0" {
-			problems = append(problems, fmt.Sprintf("%s: type %s, %s credits", where, quote([]byte(typ)), cell(credits)))
+	var problems, good, unseen []string
+	// judge decides one result; typ or spent "" when the result lacks the
+	// field, which shows nothing.
+	judge := func(where, typ, spent string) bool {
+		switch {
+		case typ == "":
+			unseen = append(unseen, where+": the record has no telephone_number_type")
+		case spent == "":
+			unseen = append(unseen, where+": the record has no credits_spent")
+		case typ != "BAD_FORMAT" || spent != "0":
+			problems = append(problems, fmt.Sprintf("%s: type %s, %s credits", where, quote([]byte(typ)), cell(spent)))
+		default:
+			return true
 		}
+		return false
 	}
 	if body, _ := resultsBody(ev, "results-csv", false); body != nil {
+		header, _ := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(body, []byte("\ufeff")))).Read()
+		hasCredits := slices.ContainsFunc(header, func(h string) bool { return strings.EqualFold(strings.TrimSpace(h), "credits_spent") })
 		n := 0
 		for r, err := range hlrlookup.ReadResults(bytes.NewReader(body)) {
 			if err != nil {
 				break
 			}
-			n++
-			judge(cell(r.TelephoneNumber)+" in the batch", string(r.TelephoneNumberType), credits(r.CreditsSpent))
+			spent := ""
+			if hasCredits {
+				spent = credits(r.CreditsSpent)
+			}
+			if judge(cell(r.TelephoneNumber)+" in the batch", string(r.TelephoneNumberType), spent) {
+				n++
+			}
 		}
 		if n > 0 {
 			good = append(good, plural(n, "number")+" in the batch")
@@ -988,14 +1032,21 @@ func checkBadFormat(ev *evidence) (verdict, string) {
 				spent = string(raw)
 			}
 		}
-		judge(doctorLookupNumber+" by "+kind, typ, spent)
-		good = append(good, kind)
+		if judge(doctorLookupNumber+" by "+kind, typ, spent) {
+			good = append(good, kind)
+		}
 	}
 	switch {
 	case len(problems) > 0:
 		return contradicted, strings.Join(problems, "; ")
+	case len(good) == 0 && len(unseen) > 0:
+		return notObserved, strings.Join(unseen, "; ")
 	case len(good) == 0:
 		return notObserved, "no result was seen: " + ev.why("results-csv")
 	}
-	return confirmed, "BAD_FORMAT, 0 credits: " + strings.Join(good, ", ")
+	detail := "BAD_FORMAT, 0 credits: " + strings.Join(good, ", ")
+	if len(unseen) > 0 {
+		detail += "; " + strings.Join(unseen, "; ")
+	}
+	return confirmed, detail
 }

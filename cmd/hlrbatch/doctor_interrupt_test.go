@@ -2,11 +2,15 @@ package main
 
 import (
 	"context"
+	"errors"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -195,5 +199,171 @@ func TestExitGuardNotes(t *testing.T) {
 	release2()
 	if got := g.notes(); len(got) != 0 {
 		t.Errorf("notes after both releases %q", got)
+	}
+}
+
+// createLost is the fake's transport, except that the create reaches the
+// fake (which creates the batch) and its answer is lost: Ctrl-C is pressed
+// (cancel) while it is on its way, or the answer is replaced by a 502.
+type createLost struct {
+	base   http.RoundTripper
+	cancel context.CancelFunc // nil: a 502
+	notes  []string           // what a second Ctrl-C would print, during the create
+}
+
+func (c *createLost) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := c.base.RoundTrip(req)
+	if p, _ := req.Context().Value(probeKey{}).(probe); p.step != "create" || err != nil {
+		return resp, err
+	}
+	_ = resp.Body.Close()
+	c.notes = guard.notes()
+	if c.cancel != nil {
+		c.cancel()
+		return nil, context.Canceled
+	}
+	return &http.Response{StatusCode: http.StatusBadGateway, Status: "502 Bad Gateway", Header: http.Header{},
+		Body: http.NoBody, Request: req}, nil
+}
+
+// TestDoctorCreateOutcomeUnknown: the create reached the service, but its
+// answer (the batch's ID) did not reach the doctor: Ctrl-C during the
+// create, or a 502. The batch exists all the same; the doctor finds it by
+// its name and deletes it.
+func TestDoctorCreateOutcomeUnknown(t *testing.T) {
+	t.Parallel()
+	for _, interrupt := range []bool{true, false} {
+		t.Run(map[bool]string{true: "Ctrl-C", false: "502"}[interrupt], func(t *testing.T) {
+			t.Parallel()
+			f := doctorFake(t)
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			lost := &createLost{base: f.srv.Transport()}
+			if interrupt {
+				lost.cancel = cancel
+			}
+			r := runDoctor(ctx, f, lost, f.env(), "", "--yes", "--poll-interval", "1ms")
+			if _, ok := f.srv.Batch(doctorBatchID); ok {
+				t.Errorf("the doctor's batch is left on the service\nstderr:\n%s", r.stderr)
+			}
+			if !slices.ContainsFunc(lost.notes, func(n string) bool {
+				return strings.Contains(n, "may have been created; find its ID with: hlrbatch list")
+			}) {
+				t.Errorf("during the create, a second Ctrl-C would print %q: nothing of the batch", lost.notes)
+			}
+			wantCode, want := exitError, "1 step failed"
+			if interrupt {
+				wantCode, want = exitInterrupted, "interrupted; the report covers the steps before it; batch 1003 was deleted\n"
+			}
+			if r.code != wantCode || !strings.Contains(r.stderr, want) || strings.Contains(r.stderr, "is left") {
+				t.Errorf("exit %d, stderr:\n%s\nwant %d and %q", r.code, r.stderr, wantCode, want)
+			}
+		})
+	}
+}
+
+// TestDoctorBatchNamesDiffer: two runs in the same second (one bubble's
+// clock stands still) name their batches differently, so that a run that
+// looks for its batch by name never finds the other's.
+func TestDoctorBatchNamesDiffer(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		var names []string
+		for range 2 {
+			f := doctorFake(t)
+			rep, r := doctorJSON(t, t.Context(), f, nil)
+			if rep.Batch == nil {
+				t.Fatalf("no batch in the report; stderr:\n%s", r.stderr)
+			}
+			names = append(names, rep.Batch.Filename)
+		}
+		if names[0] == names[1] {
+			t.Errorf("both runs named their batch %q", names[0])
+		}
+	})
+}
+
+// endless is a body that never ends (up to a bound of its own, so that a
+// doctor that reads on fails rather than hangs): it counts what was read.
+type endless struct{ read *atomic.Int64 }
+
+func (e endless) Read(p []byte) (int, error) {
+	if e.read.Add(int64(len(p))) > 64<<20 {
+		return 0, errors.New("endless: 64 MiB read")
+	}
+	for i := range p {
+		p[i] = 'x'
+	}
+	return len(p), nil
+}
+
+func (e endless) Close() error { return nil }
+
+// endlessResults is the fake's transport, except that every results
+// download answers 200 with a body that never ends.
+type endlessResults struct {
+	base http.RoundTripper
+	read *atomic.Int64
+}
+
+func (t endlessResults) RoundTrip(req *http.Request) (*http.Response, error) {
+	if !strings.HasSuffix(req.URL.Path, "/results") {
+		return t.base.RoundTrip(req)
+	}
+	return &http.Response{StatusCode: http.StatusOK, Header: http.Header{"Content-Type": {"text/csv"}},
+		Body: endless{t.read}, ContentLength: -1, Request: req}, nil
+}
+
+// TestDoctorResultsBounded: a results download that never ends is read to
+// a bound, not to the step's deadline; the steps fail, the batch is deleted.
+func TestDoctorResultsBounded(t *testing.T) {
+	t.Parallel()
+	f := doctorFake(t)
+	var read atomic.Int64
+	rep, r := doctorJSON(t, t.Context(), f, endlessResults{base: f.srv.Transport(), read: &read})
+	if n := read.Load(); n > 4*(maxRecordedBody+readAheadSlack+maxDoctorResults) {
+		t.Errorf("read %d MiB of the results", n>>20)
+	}
+	if len(rep.Failures) != 4 || !strings.Contains(rep.Failures[0].Error, "go on past 1024 KiB") {
+		t.Errorf("failures %+v\nstderr: %s", rep.Failures, r.stderr)
+	}
+	if _, ok := f.srv.Batch(doctorBatchID); ok {
+		t.Error("the doctor's batch is still there")
+	}
+}
+
+// otherBatchCreated is the fake's transport, except that the create's
+// answer (after the fake created the doctor's batch) describes batch 1001,
+// one of the account's own.
+type otherBatchCreated struct{ base http.RoundTripper }
+
+func (t otherBatchCreated) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.base.RoundTrip(req)
+	if p, _ := req.Context().Value(probeKey{}).(probe); p.step != "create" || err != nil {
+		return resp, err
+	}
+	_ = resp.Body.Close()
+	body := `{"id":"1001","filename":"fixture.csv","type":"HLR_V2","status":"COMPLETE"}`
+	resp.Body = io.NopCloser(strings.NewReader(body))
+	resp.ContentLength = int64(len(body))
+	resp.Header.Del("Content-Length")
+	return resp, nil
+}
+
+// TestDoctorDeletesOnlyItsOwnBatch: a create answered with another batch
+// (one of the user's) does not make the doctor delete that one; its own,
+// found by name, is deleted.
+func TestDoctorDeletesOnlyItsOwnBatch(t *testing.T) {
+	t.Parallel()
+	f := doctorFake(t)
+	r := runDoctor(t.Context(), f, otherBatchCreated{f.srv.Transport()}, f.env(), "", "--yes", "--poll-interval", "1ms")
+	if _, ok := f.srv.Batch("1001"); !ok {
+		t.Errorf("the doctor deleted batch 1001, the user's\nstderr:\n%s", r.stderr)
+	}
+	if _, ok := f.srv.Batch(doctorBatchID); ok {
+		t.Errorf("the doctor's batch is left\nstderr:\n%s", r.stderr)
+	}
+	if r.code != exitError || !strings.Contains(r.stderr, `the create answered batch 1001 named "fixture.csv"`) {
+		t.Errorf("exit %d, stderr:\n%s", r.code, r.stderr)
 	}
 }

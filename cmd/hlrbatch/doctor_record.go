@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"compress/flate"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,6 +13,8 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
+	"strings"
 	"sync"
 	"unicode/utf8"
 )
@@ -74,6 +78,10 @@ type exchange struct {
 type recordBody struct {
 	data      []byte
 	truncated bool
+	withheld  string // why the body is not kept: it held a credential, or could not be checked
+	// more: the read-ahead stopped at its bound; a credential may straddle
+	// the end of data, which is then cut readAheadSlack bytes before it.
+	more bool
 }
 
 // recordBodyJSON is the form of a recordBody in a file.
@@ -81,10 +89,14 @@ type recordBodyJSON struct {
 	Text      *string `json:"text,omitempty"`
 	Base64    []byte  `json:"base64,omitempty"`
 	Truncated bool    `json:"truncated,omitempty"`
+	Withheld  string  `json:"withheld,omitempty"`
 }
 
 func (b recordBody) MarshalJSON() ([]byte, error) {
-	j := recordBodyJSON{Truncated: b.truncated}
+	j := recordBodyJSON{Truncated: b.truncated, Withheld: b.withheld}
+	if b.withheld != "" {
+		return json.Marshal(j)
+	}
 	if utf8.Valid(b.data) {
 		s := string(b.data)
 		j.Text = &s
@@ -99,7 +111,7 @@ func (b *recordBody) UnmarshalJSON(data []byte) error {
 	if err := json.Unmarshal(data, &j); err != nil {
 		return err
 	}
-	b.truncated = j.Truncated
+	b.truncated, b.withheld = j.Truncated, j.Withheld
 	b.data = j.Base64
 	if j.Text != nil {
 		b.data = []byte(*j.Text)
@@ -110,8 +122,9 @@ func (b *recordBody) UnmarshalJSON(data []byte) error {
 // recorder is the doctor's http.RoundTripper: it sends through base and
 // keeps every exchange, scrubbed.
 type recorder struct {
-	base  http.RoundTripper
-	scrub *scrubber
+	base        http.RoundTripper
+	scrub       *scrubber
+	credentials map[string]string // for vet: "the API key", "the secret"
 
 	mu        sync.Mutex
 	exchanges []*exchange
@@ -119,11 +132,12 @@ type recorder struct {
 
 // newRecorder returns a recorder sending through base (a transport of its
 // own if nil) that scrubs the given credentials.
-func newRecorder(base http.RoundTripper, credentials ...string) *recorder {
+func newRecorder(base http.RoundTripper, key, secret string) *recorder {
 	if base == nil {
 		base = http.DefaultTransport.(*http.Transport).Clone()
 	}
-	return &recorder{base: base, scrub: newScrubber(credentials...)}
+	return &recorder{base: base, scrub: newScrubber(key, secret),
+		credentials: map[string]string{"the API key": key, "the secret": secret}}
 }
 
 // RoundTrip sends req with the Accept header of its probe, if any, and
@@ -142,7 +156,7 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 			_ = req.Body.Close()
 			return nil, err
 		}
-		reqBody = recordBody{data: head, truncated: len(head) > maxRecordedBody}
+		reqBody = recordBody{data: head, truncated: len(head) > maxRecordedBody, more: len(head) == maxRecordedBody+readAheadSlack}
 		out.Body = readCloser{io.MultiReader(bytes.NewReader(head), rest), req.Body}
 	}
 	e := &exchange{
@@ -161,7 +175,8 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 	e.Status = resp.StatusCode
 	e.ResponseHeader = r.scrub.header(resp.Header)
 	head, rest, readErr := readAhead(resp.Body)
-	e.ResponseBody = r.scrub.body(recordBody{data: hideFilenames(head), truncated: len(head) > maxRecordedBody})
+	e.ResponseBody = r.scrub.body(recordBody{data: hideFilenames(head), truncated: len(head) > maxRecordedBody,
+		more: len(head) == maxRecordedBody+readAheadSlack})
 	if readErr != nil {
 		e.Error = r.scrub.text(readErr.Error())
 		rest = failingReader{readErr}
@@ -218,16 +233,24 @@ func (r failingReader) Read([]byte) (int, error) { return 0, r.err }
 
 // add appends e, numbering it.
 func (r *recorder) add(e *exchange) {
-	if len(e.RequestBody.data) > maxRecordedBody {
-		e.RequestBody.data = e.RequestBody.data[:maxRecordedBody]
-	}
-	if len(e.ResponseBody.data) > maxRecordedBody {
-		e.ResponseBody.data = e.ResponseBody.data[:maxRecordedBody]
-	}
+	e.RequestBody.cut()
+	e.ResponseBody.cut()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	e.Seq = len(r.exchanges) + 1
 	r.exchanges = append(r.exchanges, e)
+}
+
+// cut bounds a scrubbed body to maxRecordedBody bytes. When the body went on
+// past the read-ahead, the part of a credential the read-ahead ended in was
+// not scrubbed, and the scrubbing of whole ones before it may have pulled it
+// below the bound: the last readAheadSlack bytes, where it lies, go too.
+func (b *recordBody) cut() {
+	n := min(len(b.data), maxRecordedBody)
+	if b.more {
+		n = min(n, max(len(b.data)-readAheadSlack, 0))
+	}
+	b.data = b.data[:n]
 }
 
 // all returns the exchanges recorded so far, in order.
@@ -324,7 +347,147 @@ func checkRecordFiles(dir string, names []string, credentials map[string]string)
 		}
 		if what := findCredential(data, credentials); what != "" {
 			found[name] = what
+			continue
+		}
+		var e exchange
+		if name == "index.json" || json.Unmarshal(data, &e) != nil {
+			continue
+		}
+		for _, b := range []struct {
+			body     recordBody
+			encoding string
+		}{{e.RequestBody, e.RequestHeader.Get("Content-Encoding")}, {e.ResponseBody, e.ResponseHeader.Get("Content-Encoding")}} {
+			if why := bodyCredential(b.body.data, b.encoding, credentials); why != "" && found[name] == "" {
+				found[name] = "a body that " + why
+			}
 		}
 	}
 	return found, nil
+}
+
+// holds says which credential s holds, in any spelling findCredential
+// knows, or "".
+func (r *recorder) holds(s string) string { return findCredential([]byte(s), r.credentials) }
+
+// vetted returns a copy of a scrubbed exchange without whatever the check
+// of the record's files (findCredential) still finds a credential in: a
+// spelling the scrubber does not list, or a compressed body, which no
+// scrubbing can reach. The files hold vetted exchanges; the checks read
+// the exchanges as scrubbed, and what they say is vetted in turn.
+func (r *recorder) vetted(orig *exchange) *exchange {
+	e := *orig
+	e.RequestHeader, e.ResponseHeader = orig.RequestHeader.Clone(), orig.ResponseHeader.Clone()
+	holds := r.holds
+	if what := holds(e.URL); what != "" {
+		path, _, _ := strings.Cut(e.URL, "?")
+		e.URL = path + "?" + redacted
+		if holds(path) != "" {
+			e.URL = redacted
+		}
+	}
+	e.RequestHeader = vetHeader(e.RequestHeader, holds)
+	e.ResponseHeader = vetHeader(e.ResponseHeader, holds)
+	if holds(e.Error) != "" {
+		e.Error = redacted + ": the error held a credential"
+	}
+	e.RequestBody = vetBody(e.RequestBody, e.RequestHeader.Get("Content-Encoding"), r.credentials)
+	e.ResponseBody = vetBody(e.ResponseBody, e.ResponseHeader.Get("Content-Encoding"), r.credentials)
+	return &e
+}
+
+// vetHeader replaces the values that hold a credential, and drops the
+// headers whose name does.
+func vetHeader(h http.Header, holds func(string) string) http.Header {
+	for k, vs := range h {
+		if holds(k) != "" {
+			delete(h, k)
+			continue
+		}
+		for i, v := range vs {
+			if holds(v) != "" {
+				vs[i] = redacted
+			}
+		}
+	}
+	return h
+}
+
+// vetBody returns b, or b withheld if it holds a credential: as it is, or
+// decompressed (gzip, zlib or deflate, by its Content-Encoding or by its
+// first bytes). A body of an encoding the doctor cannot decode is withheld
+// too: nothing could check it.
+func vetBody(b recordBody, encoding string, credentials map[string]string) recordBody {
+	if b.withheld != "" || len(b.data) == 0 {
+		return b
+	}
+	if why := bodyCredential(b.data, encoding, credentials); why != "" {
+		return recordBody{truncated: b.truncated, withheld: "not recorded: the body " + why}
+	}
+	return b
+}
+
+// bodyCredential says why a body may not be kept: it holds a credential
+// (as findCredential says), as it is or decompressed, or it is in an
+// encoding the doctor cannot decode to look; "" if it may.
+func bodyCredential(data []byte, encoding string, credentials map[string]string) string {
+	if len(data) == 0 {
+		return ""
+	}
+	if what := findCredential(data, credentials); what != "" {
+		return "held " + what
+	}
+	plain, err := decompressed(data, encoding)
+	switch {
+	case err != nil:
+		return "is in " + err.Error() + ", which the doctor cannot decode to check it"
+	case plain == nil:
+		return ""
+	}
+	if what := findCredential(plain, credentials); what != "" {
+		return "held " + what + ", compressed"
+	}
+	return ""
+}
+
+// maxDecompressed bounds what decompressed reads of a body.
+const maxDecompressed = 4 << 20
+
+// decompressed returns data decompressed, nil if it is not compressed, or
+// an error if its Content-Encoding names a coding the doctor cannot read
+// (br, zstd, compress, …). Layers are undone one by one (gzip of gzip), up
+// to four; a body cut at the record's bound gives what it holds.
+func decompressed(data []byte, encoding string) ([]byte, error) {
+	codings := strings.FieldsFunc(strings.ToLower(encoding), func(r rune) bool { return r == ',' || r == ' ' || r == '\t' })
+	for _, c := range codings {
+		switch c {
+		case "identity", "gzip", "x-gzip", "deflate":
+		default:
+			return nil, fmt.Errorf("Content-Encoding %s", cell(c))
+		}
+	}
+	var out []byte
+	for range 4 {
+		var zr io.Reader
+		switch {
+		case len(data) >= 2 && data[0] == 0x1f && data[1] == 0x8b:
+			gz, err := gzip.NewReader(bytes.NewReader(data))
+			if err != nil {
+				return out, nil
+			}
+			zr = gz
+		case len(data) >= 2 && data[0]&0x0f == 8 && (uint16(data[0])<<8|uint16(data[1]))%31 == 0:
+			zr = flate.NewReader(bytes.NewReader(data[2:])) // zlib: its two bytes of header, then deflate
+		case slices.Contains(codings, "deflate"):
+			zr = flate.NewReader(bytes.NewReader(data)) // raw deflate, as some servers send it
+			codings = nil
+		default:
+			return out, nil
+		}
+		plain, _ := io.ReadAll(io.LimitReader(zr, maxDecompressed)) // a cut stream gives what it holds
+		if len(plain) == 0 {
+			return out, nil
+		}
+		out, data = plain, plain
+	}
+	return out, nil
 }

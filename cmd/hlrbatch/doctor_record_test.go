@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -164,8 +165,10 @@ func assertNoCredential(t *testing.T, name string, data []byte) {
 
 // TestDoctorRecordCheckCatchesWhatScrubbingMissed echoes the secret in a
 // spelling the scrubber does not list (percent-encoding in mixed case):
-// reading the files back finds it, the file is removed, and the doctor
-// says so and exits 1.
+// the recorder's own check withholds those bodies, so that the files, the
+// report and the terminal hold neither credential. Reading the files back
+// is the last line: given files that hold a credential (written past the
+// recorder), as it is or in a gzip body, it finds them.
 func TestDoctorRecordCheckCatchesWhatScrubbingMissed(t *testing.T) {
 	t.Parallel()
 	f := doctorFake(t, hlrlookuptest.WithAccount(echoKey, echoSecret))
@@ -173,7 +176,7 @@ func TestDoctorRecordCheckCatchesWhatScrubbingMissed(t *testing.T) {
 	env := f.env(envAPIKey, echoKey, envSecret, echoSecret)
 	r := runDoctor(t.Context(), f, echoTransport{base: f.srv.Transport(), extra: mixedCase(echoSecret)}, env, "",
 		"--yes", "--poll-interval", "1ms", "--record", dir)
-	if r.code != exitError || !strings.Contains(r.stderr, "the check found a credential in 3 files; those files were removed") {
+	if r.code != exitOK || !strings.Contains(r.stderr, "no file holds the API key or the secret") {
 		t.Fatalf("exit %d\nstderr: %s", r.code, r.stderr)
 	}
 	if strings.Contains(r.stderr+r.stdout, echoSecret) || strings.Contains(r.stderr+r.stdout, mixedCase(echoSecret)) {
@@ -183,6 +186,7 @@ func TestDoctorRecordCheckCatchesWhatScrubbingMissed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	withheld := 0
 	for _, e := range entries {
 		data, err := os.ReadFile(filepath.Join(dir, e.Name()))
 		if err != nil {
@@ -192,6 +196,31 @@ func TestDoctorRecordCheckCatchesWhatScrubbingMissed(t *testing.T) {
 		if bytes.Contains(bytes.ToLower(data), []byte(strings.ToLower(mixedCase(echoSecret)))) {
 			t.Errorf("%s was kept", e.Name())
 		}
+		if bytes.Contains(data, []byte(`"withheld": "not recorded: the body held the secret (percent-decoded)"`)) {
+			withheld++
+		}
+	}
+	if withheld != 3 {
+		t.Errorf("%d bodies withheld, want the 3 error answers'", withheld)
+	}
+
+	// The read-back check, on files the recorder did not vet.
+	dir2 := t.TempDir()
+	bad := []*exchange{
+		{Seq: 1, Step: "plain", Method: "GET", URL: "/x", ResponseBody: recordBody{data: []byte("no: " + mixedCase(echoSecret))}},
+		{Seq: 2, Step: "gzip", Method: "GET", URL: "/x", ResponseBody: recordBody{data: gzipped([]byte(echoSecret))}},
+		{Seq: 3, Step: "clean", Method: "GET", URL: "/x", ResponseBody: recordBody{data: gzipped([]byte("nothing"))}},
+	}
+	names, err := writeRecord(dir2, bad, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	found, err := checkRecordFiles(dir2, names, map[string]string{"the API key": echoKey, "the secret": echoSecret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(found) != 2 || found["001-plain.json"] == "" || !strings.Contains(found["002-gzip.json"], "compressed") {
+		t.Errorf("the check found %q", found)
 	}
 }
 
@@ -324,5 +353,133 @@ func TestDoctorRecordHidesOtherBatchNames(t *testing.T) {
 	}
 	if got := hideFilenames([]byte(`{"filename":"a \"quoted\" name","x":1}`)); string(got) != `{"filename":"REDACTED: not the doctor's batch","x":1}` {
 		t.Errorf("hideFilenames: %s", got)
+	}
+}
+
+// frontEcho is the fake service, except that its 404 answers are the
+// secret, as the request sent it, in the spelling spell gives, behind
+// Content-Encoding encoding if set.
+type frontEcho struct {
+	base     http.RoundTripper
+	spell    func(secret string) []byte
+	encoding string
+}
+
+func (t frontEcho) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.base.RoundTrip(req)
+	if err != nil || resp.StatusCode != http.StatusNotFound {
+		return resp, err
+	}
+	_ = resp.Body.Close()
+	body := t.spell(req.URL.Query().Get("secret"))
+	if t.encoding != "" {
+		resp.Header.Set("Content-Encoding", t.encoding)
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	resp.ContentLength = int64(len(body))
+	resp.Header.Set("Content-Length", fmt.Sprint(len(body)))
+	return resp, nil
+}
+
+// gzipped is b compressed with gzip.
+func gzipped(b []byte) []byte {
+	var out bytes.Buffer
+	w := gzip.NewWriter(&out)
+	_, _ = w.Write(b)
+	_ = w.Close()
+	return out.Bytes()
+}
+
+// TestDoctorRecordWithholdsWhatScrubbingCannotReach: an answer that holds
+// the secret where no scrubbing reaches (compressed, in an encoding the
+// transport does not undo; in a spelling the scrubber does not list, at
+// the start of an error body that the report quotes) is withheld from the
+// record, the report and the terminal; the read-back check finds nothing
+// and says so.
+func TestDoctorRecordWithholdsWhatScrubbingCannotReach(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		spell    func(string) []byte
+		encoding string
+		withheld string
+	}{
+		{"gzip", func(s string) []byte { return gzipped([]byte(`{"error":"NOT_FOUND","message":"` + s + `"}`)) },
+			"gzip, identity", "not recorded: the body held the secret (as it is), compressed"},
+		{"gzip without Content-Encoding", func(s string) []byte { return gzipped([]byte("no: " + s)) },
+			"", "not recorded: the body held the secret (as it is), compressed"},
+		{"gzip of gzip", func(s string) []byte { return gzipped(gzipped([]byte("no: " + s))) },
+			"gzip", "not recorded: the body held the secret (as it is), compressed"},
+		{"br", func(s string) []byte { return []byte("\x1b\x00\x00" + s) },
+			"br", "not recorded: the body is in Content-Encoding br, which the doctor cannot decode to check it"},
+		{"its first byte percent-encoded, quoted by the report", func(s string) []byte { return []byte(fmt.Sprintf("no: %%%02X%s", s[0], s[1:])) },
+			"", "not recorded: the body held the secret (percent-decoded)"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := doctorFake(t, hlrlookuptest.WithAccount(echoKey, echoSecret))
+			dir := filepath.Join(t.TempDir(), "record")
+			env := f.env(envAPIKey, echoKey, envSecret, echoSecret)
+			r := runDoctor(t.Context(), f, frontEcho{base: f.srv.Transport(), spell: tc.spell, encoding: tc.encoding}, env, "",
+				"--yes", "--json", "--poll-interval", "1ms", "--record", dir)
+			if !strings.Contains(r.stderr, "no file holds the API key or the secret") {
+				t.Errorf("exit %d\nstderr: %s", r.code, r.stderr)
+			}
+			creds := map[string]string{"key": echoKey, "secret": echoSecret}
+			for _, out := range []string{r.stdout, r.stderr} {
+				if what := findCredential([]byte(out), creds); what != "" {
+					t.Errorf("the output holds %s:\n%s", what, out)
+				}
+			}
+			data, err := os.ReadFile(filepath.Join(dir, "002-not-found.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var e exchange
+			if err := json.Unmarshal(data, &e); err != nil {
+				t.Fatal(err)
+			}
+			if e.ResponseBody.withheld != tc.withheld || len(e.ResponseBody.data) != 0 {
+				t.Errorf("the 404's body: withheld %q, %d bytes; want withheld %q", e.ResponseBody.withheld, len(e.ResponseBody.data), tc.withheld)
+			}
+		})
+	}
+}
+
+// bodyTransport answers every request 200 with body.
+type bodyTransport []byte
+
+func (b bodyTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	return &http.Response{StatusCode: http.StatusOK, Header: http.Header{}, Request: req,
+		Body: io.NopCloser(bytes.NewReader(b)), ContentLength: int64(len(b))}, nil
+}
+
+// TestRecorderCutKeepsNoPartOfASecret: a body longer than the record's
+// bound whose secret straddles the read-ahead's end, after many long
+// spellings that scrubbing shortens (which pulls what follows towards the
+// start): no part of that secret is kept.
+func TestRecorderCutKeepsNoPartOfASecret(t *testing.T) {
+	t.Parallel()
+	long := percentAll(echoSecret, false)
+	head := strings.Repeat(long+" ", 60)
+	straddle := maxRecordedBody + readAheadSlack - 20 // the secret's first 20 bytes in the read-ahead
+	body := head + strings.Repeat("x", straddle-len(head)) + echoSecret + strings.Repeat("y", 1000)
+	rec := newRecorder(bodyTransport(body), echoKey, echoSecret)
+	req, _ := http.NewRequest(http.MethodGet, "https://example.invalid/batches/1", nil)
+	resp, err := rec.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(resp.Body)
+	if string(got) != body {
+		t.Error("the caller did not get the body as sent")
+	}
+	kept := rec.all()[0].ResponseBody
+	if !kept.truncated || len(kept.data) > maxRecordedBody {
+		t.Errorf("kept %d bytes, truncated %v", len(kept.data), kept.truncated)
+	}
+	if part := echoSecret[:12]; bytes.Contains(kept.data, []byte(part)) {
+		t.Errorf("the record keeps %q, the start of the secret", part)
 	}
 }

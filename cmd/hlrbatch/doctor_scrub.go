@@ -252,7 +252,7 @@ func (s *scrubber) header(h http.Header) http.Header {
 
 // body returns a copy of b with the credentials scrubbed.
 func (s *scrubber) body(b recordBody) recordBody {
-	return recordBody{data: []byte(s.text(string(b.data))), truncated: b.truncated}
+	return recordBody{data: []byte(s.text(string(b.data))), truncated: b.truncated, more: b.more}
 }
 
 // maxViews bounds how many decoded views of a file findCredential searches.

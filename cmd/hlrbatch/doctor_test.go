@@ -147,7 +147,7 @@ func TestDoctorVariants(t *testing.T) {
 }
 
 // doctorName matches the doctor's batch name, whose time varies.
-var doctorName = regexp.MustCompile(`hlrbatch-doctor-\d{8}T\d{6}Z`)
+var doctorName = regexp.MustCompile(`hlrbatch-doctor-\d{8}T\d{6}Z(-[A-Z2-7]{8})?`)
 
 // TestDoctorGolden pins the doctor's output: the plan, the steps and the
 // report, with everything confirmed and with contradictions; its refusal
