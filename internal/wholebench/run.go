@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -155,6 +156,8 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		}
 	}
 	loadBefore := loadAverage()
+	// The server writes its progress to stderr too, from another goroutine.
+	stderr = &lockedWriter{w: stderr}
 	progress := func(format string, a ...any) { fmt.Fprintf(stderr, "wholebench: "+format+"\n", a...) }
 
 	tmp, err := os.MkdirTemp("", "wholebench-")
@@ -305,6 +308,18 @@ func runSide(ctx context.Context, e *env, w *workload, s *side, out string) (tim
 		}
 	}
 	return d, maxRSSKB(cmd.ProcessState), nil
+}
+
+// lockedWriter serialises writes to w.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
 
 // childEnv is the environment of the programs: the driver's without the Go
