@@ -300,7 +300,7 @@ func (c *Client) DownloadFile(ctx context.Context, id BatchID, f Format, path st
 		return 0, err
 	}
 	defer body.Close()
-	n, err := copyResults(body, tmp)
+	n, err := copyResults(body, newWritebackFile(tmp))
 	if err != nil {
 		return 0, err
 	}

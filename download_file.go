@@ -109,3 +109,45 @@ func settleMode(op string, tmp *os.File, path string) error {
 func pathError(op, field, path, rule string) *InputError {
 	return &InputError{Op: op, Field: field, Value: strconv.Quote(path), Rule: rule}
 }
+
+// writebackChunk is how many bytes DownloadFile writes to its temporary
+// file between two requests to the system to start writing them to disk.
+// A variable for the tests.
+var writebackChunk int64 = 8 << 20
+
+// startWriteback asks the system to start writing n bytes of f at off to
+// disk, without waiting for it (Linux: sync_file_range with
+// SYNC_FILE_RANGE_WRITE; elsewhere nothing). A variable for the tests.
+var startWriteback = startWritebackOS
+
+// writebackFile is DownloadFile's temporary file as the download is copied
+// into it: after every writebackChunk bytes it asks the system to start
+// writing the range just written back to disk (startWriteback), so that
+// the data reach the disk while the rest is downloaded and the final fsync,
+// which alone makes them durable, finds little left to write. A failed
+// request is not an error of the download (it is advice; the final fsync
+// reports what cannot be written): writebackFile stops asking and writes
+// on.
+type writebackFile struct {
+	f     *os.File
+	off   int64 // bytes written
+	asked int64 // bytes handed to startWriteback
+	start func(f *os.File, off, n int64) error
+	chunk int64
+}
+
+func newWritebackFile(f *os.File) *writebackFile {
+	return &writebackFile{f: f, start: startWriteback, chunk: writebackChunk}
+}
+
+func (w *writebackFile) Write(p []byte) (int, error) {
+	n, err := w.f.Write(p)
+	w.off += int64(n)
+	if w.start != nil && w.off-w.asked >= w.chunk {
+		if w.start(w.f, w.asked, w.off-w.asked) != nil {
+			w.start = nil
+		}
+		w.asked = w.off
+	}
+	return n, err
+}

@@ -10,4 +10,4 @@ require (
 	golang.org/x/term v0.45.0
 )
 
-require golang.org/x/sys v0.47.0 // indirect
+require golang.org/x/sys v0.47.0

@@ -14,7 +14,7 @@ import (
 	"github.com/seed682fd871/hlrlookup/hlrlookuptest"
 )
 
-const testRows = 20_000
+const testRows = 10_000
 
 func generate(t *testing.T, write func(io.Writer, int) error, rows int) []byte {
 	t.Helper()

@@ -26,7 +26,7 @@ func report(w io.Writer, o options, ws []*workload, e *env, re reportEnv) {
 	fmt.Fprintf(w, "), medians of %d interleaved runs (%d warm-up run before them, not counted)\n\n", o.runs, o.warmUps)
 	fmt.Fprintf(w, "%s, nproc %d, CPU %s; load average before %s, after %s\n\n",
 		goVersion(), runtime.NumCPU(), cpuModel(), re.loadBefore, re.loadAfter)
-	fmt.Fprintln(w, "| workload | side | median | min–max | peak RSS | SDK ÷ side | target | verdict |")
+	fmt.Fprintln(w, "| workload | side | median | min–max | peak RSS, median (max) | SDK ÷ side | target | verdict |")
 	fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---|---|")
 	var notes []string
 	for _, wl := range ws {
@@ -44,7 +44,11 @@ func report(w io.Writer, o options, ws []*workload, e *env, re reportEnv) {
 			}
 			m := median(s.times)
 			rss := slices.Max(s.rssKB)
-			cells := []string{title, s.name, seconds(m), span(slices.Min(s.times), slices.Max(s.times)), rssText(rss)}
+			rssCell := rssText(rss)
+			if mid := slices.Sorted(slices.Values(s.rssKB))[len(s.rssKB)/2]; len(s.rssKB) > 1 && mid != rss {
+				rssCell = rssText(mid) + " (max " + rssText(rss) + ")"
+			}
+			cells := []string{title, s.name, seconds(m), span(slices.Min(s.times), slices.Max(s.times)), rssCell}
 			switch {
 			case s.sdk:
 				verdict := ""
@@ -64,13 +68,13 @@ func report(w io.Writer, o options, ws []*workload, e *env, re reportEnv) {
 		}
 	}
 	fmt.Fprintln(w)
-	fmt.Fprint(w, "Peak RSS is getrusage's ru_maxrss of each program, the largest of its runs")
+	fmt.Fprint(w, "Peak RSS is getrusage's ru_maxrss of each program: the median of its runs and, when larger, the largest, which the target is judged on")
 	if kb := driverPeakRSSKB(); kb >= 0 {
 		fmt.Fprintf(w, "; none is below the driver's own peak, %s, which Linux counts into each program's (Go starts them as vfork children, in the driver's memory until they exec)", rssText(kb))
 	}
 	fmt.Fprintln(w, ".")
 	if re.fsync != "" {
-		fmt.Fprintf(w, "DownloadFile's final fsync: %s\n", re.fsync)
+		fmt.Fprintf(w, "DownloadFile's final fsync: %s.\n", re.fsync)
 	}
 	for _, n := range notes {
 		fmt.Fprintln(w, n)

@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -155,6 +156,8 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		}
 	}
 	loadBefore := loadAverage()
+	// The server writes its progress to stderr too, from another goroutine.
+	stderr = &lockedWriter{w: stderr}
 	progress := func(format string, a ...any) { fmt.Fprintf(stderr, "wholebench: "+format+"\n", a...) }
 
 	tmp, err := os.MkdirTemp("", "wholebench-")
@@ -307,6 +310,18 @@ func runSide(ctx context.Context, e *env, w *workload, s *side, out string) (tim
 	return d, maxRSSKB(cmd.ProcessState), nil
 }
 
+// lockedWriter serialises writes to w.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
 // childEnv is the environment of the programs: the driver's without the Go
 // runtime's tuning variables, so that every Go program runs with the
 // defaults.
@@ -317,10 +332,13 @@ func childEnv() []string {
 	})
 }
 
-// straceFsync runs the SDK's DownloadFile of the CSV once under strace and
-// describes its longest fsync (the file's final one; the directory's after
-// the rename is short) and its sync_file_range calls, or says why it could
-// not.
+// straceRuns is how many extra runs of DownloadFile straceFsync makes.
+const straceRuns = 3
+
+// straceFsync runs the SDK's DownloadFile of the CSV straceRuns more times
+// under strace and describes its final fsync (the longest fsync of a run:
+// the file's; the directory's after the rename is short) and its
+// sync_file_range calls, or says why it could not.
 func straceFsync(ctx context.Context, e *env, out string) string {
 	strace, err := exec.LookPath("strace")
 	if err != nil {
@@ -329,40 +347,65 @@ func straceFsync(ctx context.Context, e *env, out string) string {
 	log := out + ".strace"
 	defer os.Remove(log)
 	defer os.Remove(out)
-	cmd := exec.CommandContext(ctx, strace, "-f", "-T", "-o", log, "-e", "trace=fsync,fdatasync,sync_file_range",
-		filepath.Join(e.bin, "sdk-download-csv"), "-base", e.base, "-out", out)
-	cmd.Env = childEnv()
-	if b, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Sprintf("not measured: strace: %v %s", err, bytes.TrimSpace(b))
-	}
-	b, err := os.ReadFile(log)
-	if err != nil {
-		return "not measured: " + err.Error()
-	}
-	var fsyncs []float64
+	var fsyncs []time.Duration
 	ranges := 0
-	for line := range strings.Lines(string(b)) {
-		_, rest, ok := strings.Cut(line, " ")
-		if !ok {
-			continue
+	for range straceRuns {
+		// --seccomp-bpf stops the program only at the traced calls (strace
+		// 5.3 and later), so that the download runs at its speed; without
+		// it every read and write stops, which gives the disk more time.
+		var failed error
+		for _, filter := range [][]string{{"--seccomp-bpf"}, nil} {
+			args := append(filter, "-f", "-T", "-o", log, "-e", "trace=fsync,fdatasync,sync_file_range",
+				filepath.Join(e.bin, "sdk-download-csv"), "-base", e.base, "-out", out)
+			cmd := exec.CommandContext(ctx, strace, args...)
+			cmd.Env = childEnv()
+			b, err := cmd.CombinedOutput()
+			if err == nil {
+				failed = nil
+				break
+			}
+			if failed == nil {
+				failed = fmt.Errorf("strace: %v %s", err, bytes.TrimSpace(b))
+			}
 		}
-		rest = strings.TrimSpace(rest)
+		if failed != nil {
+			return "not measured: " + failed.Error()
+		}
+		b, err := os.ReadFile(log)
+		if err != nil {
+			return "not measured: " + err.Error()
+		}
+		longest, n := parseStrace(string(b))
+		if longest < 0 {
+			return "not measured: strace saw no fsync"
+		}
+		fsyncs, ranges = append(fsyncs, longest), n
+	}
+	return fmt.Sprintf("median %s, %s (%d more runs under strace; %d sync_file_range calls before it)",
+		seconds(median(fsyncs)), span(slices.Min(fsyncs), slices.Max(fsyncs)), straceRuns, ranges)
+}
+
+// parseStrace reads the output of strace -T: the longest fsync or
+// fdatasync (-1 without one) and the count of sync_file_range calls.
+func parseStrace(out string) (longest time.Duration, ranges int) {
+	longest = -1
+	for line := range strings.Lines(out) {
+		_, call, _ := strings.Cut(line, " ") // after the process id
+		call = strings.TrimSpace(call)
 		switch {
-		case strings.HasPrefix(rest, "sync_file_range("):
+		case strings.HasPrefix(call, "sync_file_range("):
 			ranges++
-		case strings.HasPrefix(rest, "fsync(") || strings.HasPrefix(rest, "fdatasync("):
-			if i, j := strings.LastIndexByte(rest, '<'), strings.LastIndexByte(rest, '>'); i >= 0 && j > i {
-				if s, err := strconv.ParseFloat(rest[i+1:j], 64); err == nil {
-					fsyncs = append(fsyncs, s)
-				}
+		case strings.HasPrefix(call, "fsync(") || strings.HasPrefix(call, "fdatasync("):
+			i, j := strings.LastIndexByte(call, '<'), strings.LastIndexByte(call, '>')
+			if i < 0 || j < i {
+				continue
+			}
+			if s, err := strconv.ParseFloat(call[i+1:j], 64); err == nil {
+				longest = max(longest, time.Duration(s*float64(time.Second)))
 			}
 		}
 	}
-	if len(fsyncs) == 0 {
-		return "not measured: strace saw no fsync"
-	}
-	return fmt.Sprintf("%.1f ms (the file's fsync, one extra run under strace; %d sync_file_range calls before it)",
-		slices.Max(fsyncs)*1000, ranges)
+	return longest, ranges
 }
 
 // loadAverage is /proc/loadavg's three figures, or "unknown".

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestWholeBench runs the benchmark end to end on a small download, in
@@ -75,5 +76,24 @@ func TestOnlyUnknown(t *testing.T) {
 	err := run(t.Context(), options{rows: 1, runs: 1, only: []string{"typed-xml"}}, &bytes.Buffer{}, &bytes.Buffer{})
 	if err == nil || !strings.Contains(err.Error(), `no workload "typed-xml"`) {
 		t.Errorf("error %v", err)
+	}
+}
+
+// TestParseStrace: the longest fsync of strace -T's output and the count of
+// sync_file_range calls.
+func TestParseStrace(t *testing.T) {
+	t.Parallel()
+	const out = `4242  sync_file_range(3, 0, 8388608, SYNC_FILE_RANGE_WRITE) = 0 <0.000812>
+4243  sync_file_range(3, 8388608, 8388608, SYNC_FILE_RANGE_WRITE) = 0 <0.001020>
+4242  fsync(3)                          = 0 <0.196215>
+4242  fsync(4)                          = 0 <0.000301>
+4244  +++ exited with 0 +++
+`
+	longest, ranges := parseStrace(out)
+	if longest != 196215*time.Microsecond || ranges != 2 {
+		t.Errorf("longest fsync %v, %d sync_file_range calls; want 196.215ms, 2", longest, ranges)
+	}
+	if longest, _ := parseStrace("4242  +++ exited with 0 +++\n"); longest != -1 {
+		t.Errorf("no fsync: %v, want -1", longest)
 	}
 }
