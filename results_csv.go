@@ -45,6 +45,7 @@ func mapCSVHeader(header []string) *csvColumns {
 		col := &c.cols[i]
 		if j, ok := last[foldJSONKey(col.name)]; ok && j == i {
 			col.kind = csvKinds[foldJSONKey(col.name)]
+			col.parsed = csvIsParsed(col.kind)
 			switch col.kind {
 			case csvUUID, csvDetected, csvFormatted, csvReqTelephone:
 				col.unique = true
@@ -229,38 +230,56 @@ func (l *csvRows) next() (res *Result, line, col int, err error) {
 // the field's column.
 func (l *csvRows) fill(res *Result, text []byte) (col int, err error) {
 	c := l.cols
-	if c.extra > 0 || len(l.fields) > len(c.cols) {
-		res.Extra = make(map[string]string, c.extra+max(0, len(l.fields)-len(c.cols)))
+	fields := l.fields
+	if c.extra > 0 || len(fields) > len(c.cols) {
+		res.Extra = make(map[string]string, c.extra+max(0, len(fields)-len(c.cols)))
 	}
 	scratch, spans := l.scratch[:0], l.spans[:0]
-	for i, f := range l.fields {
+	cols := c.cols[:min(len(fields), len(c.cols))]
+	for i := range cols {
+		col := &cols[i]
+		f := fields[i]
 		b := text[f.start:f.end]
 		if f.esc {
 			l.unq = unquoteCSV(l.unq[:0], b)
 			b = l.unq
 		}
-		if i >= len(c.cols) {
-			spans = append(spans, csvSpan{int32(i), int32(len(scratch)), int32(len(scratch) + len(b))})
-			scratch = append(scratch, b...)
-			continue
-		}
-		col := &c.cols[i]
-		switch {
-		case csvIsParsed(col.kind):
+		if col.parsed {
 			if err := setCSVParsed(col, res, b); err != nil {
 				return i, err
 			}
 			continue
-		case len(b) == 0:
-			if col.kind == csvExtra {
-				res.Extra[col.key] = ""
+		}
+		if !col.unique {
+			// A value shared with earlier rows: the previous one, or one
+			// of the recent ones.
+			var s string
+			ok := len(b) == 0
+			switch {
+			case ok:
+			case string(b) == col.intern.last:
+				s, ok = col.intern.last, true
+			default:
+				s, ok = col.intern.lookup(b)
 			}
-			continue
-		case !col.unique:
-			if s, ok := col.intern.lookup(b); ok {
-				c.setText(res, i, s)
+			if ok {
+				if col.kind == csvExtra {
+					res.Extra[col.key] = s
+				} else if s != "" {
+					setCSVText(res, col.kind, s)
+				}
 				continue
 			}
+		}
+		spans = append(spans, csvSpan{int32(i), int32(len(scratch)), int32(len(scratch) + len(b))})
+		scratch = append(scratch, b...)
+	}
+	for i := len(cols); i < len(fields); i++ { // cells beyond the header
+		f := fields[i]
+		b := text[f.start:f.end]
+		if f.esc {
+			l.unq = unquoteCSV(l.unq[:0], b)
+			b = l.unq
 		}
 		spans = append(spans, csvSpan{int32(i), int32(len(scratch)), int32(len(scratch) + len(b))})
 		scratch = append(scratch, b...)

@@ -239,6 +239,7 @@ type csvColumn struct {
 	kind csvKind // the field it fills
 	key  string  // Extra key, for csvExtra
 
+	parsed bool      // csvIsParsed(kind)
 	unique bool      // values never repeat (UUIDs, numbers): not interned
 	intern csvIntern // for the other text kinds and Extra
 
@@ -250,33 +251,43 @@ type csvColumn struct {
 	timeErr  error
 }
 
-// csvIntern holds the few most recent distinct values of a column whose
-// values repeat (statuses, network and country names, YES/NO, NONE…), so
-// that a row refers to one shared string instead of copying them. Each
-// value is its own small allocation, never part of a row's string, so a
-// kept Result holds at most its own row plus these few short strings. A
-// column whose values do not repeat (numbers, UUIDs, a user's ids) stops
-// being looked up after a few misses, for a while.
+// csvIntern holds the recent distinct values of a column whose values
+// repeat (statuses, network and country names, YES/NO, NONE…), so that a
+// row refers to one shared string instead of copying them. Each value is its
+// own small allocation, never part of a row's string, so a kept Result holds
+// at most its own row plus a few such short strings. A column whose values
+// do not repeat (numbers, UUIDs, a user's ids) stops being looked up after a
+// few misses, for a while.
 type csvIntern struct {
-	vals   [csvInternSlots]string
-	n      uint8  // slots filled
-	next   uint8  // once all are filled, the slot the next miss replaces
-	tries  uint16 // lookups in the current window
-	misses uint16 // misses in the current window
-	off    uint32 // rows left without lookups
+	last   string                 // the value of the previous lookup
+	slots  [csvInternSlots]string // by csvInternSlot
+	tries  uint16                 // lookups in the current window
+	misses uint16                 // misses in the current window
+	off    uint32                 // rows left without lookups
 }
 
 const (
-	csvInternSlots     = 8
-	csvInternMaxLen    = 64   // longer values are not interned
-	csvInternWindow    = 256  // lookups judged together
-	csvInternMaxMisses = 16   // misses in a window beyond which the column is left alone
-	csvInternRest      = 4096 // rows a column is left alone for, then tried again
+	csvInternBits      = 6
+	csvInternSlots     = 1 << csvInternBits // room for a few dozen values
+	csvInternMaxLen    = 64                 // longer values are not interned
+	csvInternWindow    = 256                // lookups judged together
+	csvInternMaxMisses = 16                 // misses in a window beyond which the column is left alone
+	csvInternRest      = 4096               // rows a column is left alone for, then tried again
 )
 
-// lookup returns the shared string equal to b, adding it (a copy) when
-// absent. ok is false when the column is not interned now: the caller
-// copies b with the row.
+// csvInternSlots2 are the two slots where the value b (not empty) may be
+// kept, by its length and five of its bytes, which tell apart the few
+// values of a column well enough.
+func csvInternSlots2(b []byte) (uint, uint) {
+	n := len(b)
+	x := (uint64(n) | uint64(b[0])<<8 | uint64(b[min(1, n-1)])<<16 | uint64(b[n/2])<<24 |
+		uint64(b[max(0, n-2)])<<32 | uint64(b[n-1])<<40) * 0x9e3779b97f4a7c15
+	return uint(x >> (64 - csvInternBits)), uint(x>>(64-2*csvInternBits)) % csvInternSlots
+}
+
+// lookup returns the shared string equal to b (not empty, not last),
+// adding it (a copy) when absent. ok is false when the column is not
+// interned now: the caller copies b with the row.
 func (c *csvIntern) lookup(b []byte) (s string, ok bool) {
 	if c.off > 0 {
 		c.off--
@@ -286,29 +297,31 @@ func (c *csvIntern) lookup(b []byte) (s string, ok bool) {
 		return "", false
 	}
 	c.tries++
-	for i := range c.n {
-		if c.vals[i] == string(b) {
-			s, ok = c.vals[i], true
-			break
-		}
-	}
-	if !ok {
-		c.misses++
-		if c.misses > csvInternMaxMisses {
-			c.off, c.tries, c.misses = csvInternRest, 0, 0
-			return "", false
-		}
-		s, ok = string(b), true
-		if c.n < csvInternSlots {
-			c.vals[c.n] = s
-			c.n++
-		} else {
-			c.vals[c.next] = s
-			c.next = (c.next + 1) % csvInternSlots
-		}
-	}
 	if c.tries >= csvInternWindow {
 		c.tries, c.misses = 0, 0
 	}
-	return s, ok
+	h1, h2 := csvInternSlots2(b)
+	if s = c.slots[h1]; s == string(b) {
+		c.last = s
+		return s, true
+	}
+	if s = c.slots[h2]; s == string(b) {
+		c.last = s
+		return s, true
+	}
+	c.misses++
+	if c.misses > csvInternMaxMisses {
+		c.off, c.tries, c.misses = csvInternRest, 0, 0
+		return "", false
+	}
+	// Into an empty slot of the two, else the one the previous value is
+	// not in.
+	s = string(b)
+	switch {
+	case c.slots[h1] == "":
+	case c.slots[h2] == "" || c.slots[h1] == c.last:
+		h1 = h2
+	}
+	c.slots[h1], c.last = s, s
+	return s, true
 }
