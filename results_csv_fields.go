@@ -260,10 +260,10 @@ type csvColumn struct {
 // few misses, for a while.
 type csvIntern struct {
 	last   string                 // the value of the previous lookup
-	slots  [csvInternSlots]string // by csvInternSlot
+	slots  [csvInternSlots]string // each value in one of its two places (csvInternPlaces)
 	tries  uint16                 // lookups in the current window
 	misses uint16                 // misses in the current window
-	off    uint32                 // rows left without lookups
+	off    uint32                 // lookups left to skip
 }
 
 const (
@@ -272,13 +272,13 @@ const (
 	csvInternMaxLen    = 64                 // longer values are not interned
 	csvInternWindow    = 256                // lookups judged together
 	csvInternMaxMisses = 16                 // misses in a window beyond which the column is left alone
-	csvInternRest      = 4096               // rows a column is left alone for, then tried again
+	csvInternRest      = 4096               // lookups a column is left alone for, then tried again
 )
 
-// csvInternSlots2 are the two slots where the value b (not empty) may be
+// csvInternPlaces are the two slots where the value b (not empty) may be
 // kept, by its length and five of its bytes, which tell apart the few
 // values of a column well enough.
-func csvInternSlots2(b []byte) (uint, uint) {
+func csvInternPlaces(b []byte) (uint, uint) {
 	n := len(b)
 	x := (uint64(n) | uint64(b[0])<<8 | uint64(b[min(1, n-1)])<<16 | uint64(b[n/2])<<24 |
 		uint64(b[max(0, n-2)])<<32 | uint64(b[n-1])<<40) * 0x9e3779b97f4a7c15
@@ -300,7 +300,7 @@ func (c *csvIntern) lookup(b []byte) (s string, ok bool) {
 	if c.tries >= csvInternWindow {
 		c.tries, c.misses = 0, 0
 	}
-	h1, h2 := csvInternSlots2(b)
+	h1, h2 := csvInternPlaces(b)
 	if s = c.slots[h1]; s == string(b) {
 		c.last = s
 		return s, true

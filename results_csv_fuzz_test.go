@@ -176,23 +176,25 @@ func FuzzDecodeCSVResultsAgreesWithEncodingCSV(f *testing.F) {
 }
 
 // TestDecodeCSVResultsAgreesWithEncodingCSV runs the differential fuzz
-// target's seeds, and generated downloads long enough that the interning
-// of repeated values turns on and off and the buffer refills mid-line.
+// target's seeds, and a generated download long enough that the interning
+// of repeated values turns off and on again (ref), evicts values (segment)
+// and sees a column's values grow in number (note), and that the buffer
+// refills mid-line.
 func TestDecodeCSVResultsAgreesWithEncodingCSV(t *testing.T) {
 	t.Parallel()
 	for _, s := range csvDocSeeds() {
 		checkCSVAgainstRef(t, []byte(s))
 	}
 	var b strings.Builder
-	b.WriteString("ref,error,uuid,live_status,current_network_details.name,credits_spent,timestamp,note,request_parameters.cache_days_private\n")
+	b.WriteString("ref,error,uuid,live_status,current_network_details.name,credits_spent,timestamp,note,request_parameters.cache_days_private,segment\n")
 	nets := []string{"Vodafone UK", `"T-Mobile USA, Inc."`, `"O2 ""UK"""`, "Three", ""}
 	for i := range 8_000 {
 		note := fmt.Sprintf("n%d", i%(1+i/400)) // repeats less and less
 		if i%7 == 0 {
 			note = fmt.Sprintf(`"note, %d"`, i)
 		}
-		fmt.Fprintf(&b, "r%d,NONE,u-%d,%s,%s,%s,2022-09-08T10:%02d:03Z,%s,%d", i, i, []string{"LIVE", "DEAD"}[i%2], nets[i%len(nets)],
-			[]string{"1", "0.5", "0", "1.0"}[i%4], i/50%60, note, i%31)
+		fmt.Fprintf(&b, "r%d,NONE,u-%d,%s,%s,%s,2022-09-08T10:%02d:03Z,%s,%d,s%d", i, i, []string{"LIVE", "DEAD"}[i%2], nets[i%len(nets)],
+			[]string{"1", "0.5", "0", "1.0"}[i%4], i/50%60, note, i%31, i*7%97) // 97 segments: more than the slots
 		if i%500 == 499 {
 			b.WriteString(`,"surplus` + "\n" + `cell"`)
 		}
