@@ -1,0 +1,728 @@
+package hlrlookup
+
+import (
+	"errors"
+	"fmt"
+	"unicode"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// recordDecoder turns JSON result records into Results: one pass over a
+// record's bytes that checks its syntax, unescapes its strings and sets each
+// member's field or Extra entry (see ReadResults for how members map). It
+// lives as long as one download and keeps what repeats from record to
+// record, bounded in entries and bytes:
+//
+//   - each object's keys as written, with what they map to and the key that
+//     followed them last time, so that a record whose keys come in the
+//     order of the one before is matched by comparing bytes, not by folding
+//     and looking up each key;
+//   - per key, a few recent short values (as written and unescaped), so that
+//     statuses, network names and countries are shared, not copied per
+//     record; and the last parsed number or timestamp with its text.
+//
+// A record's other strings (numbers, UUIDs, the user's own columns) are
+// copied into one string per record, its fields substrings of it: a Result
+// holds its own bytes and the shared short values, nothing of other records.
+type recordDecoder struct {
+	top    *jsonObject // the record object's keys; nil until the first record
+	cached int         // bytes held by cached keys, bounded by maxJSONKeyCache
+
+	// The record being decoded.
+	s      []byte
+	i      int
+	res    *Result
+	err    error    // why the scan stopped, when not a syntax error
+	uniq   []byte   // the record's own string, being built
+	ops    []jsonOp // string fields and Extra entries to set, in order
+	nExtra int      // Extra entries among ops
+	tmp    []byte   // unescaped text of the current string
+}
+
+// jsonObject is what is known of one object of the records: the record
+// itself, a known nested object (request_parameters, *_network_details) or
+// any other object, at one path.
+type jsonObject struct {
+	top   bool                   // the record object
+	known string                 // a known nested object's folded name, "" for others
+	path  string                 // its members' path prefix: "" for the record, "a.b." below
+	first *jsonMember            // the key that came first last time
+	keys  map[string]*jsonMember // by the key as written (escapes not decoded)
+}
+
+// jsonMember is one key of a jsonObject: what its value sets.
+type jsonMember struct {
+	raw      string      // the key as written, between the quotes
+	next     *jsonMember // the key that followed it last time
+	field    jsonField   // the known field it sets, or fieldNone (Extra)
+	extra    string      // its path (keys as written, unescaped, joined by '.'): the Extra key
+	knownObj string      // at the top: the folded name of a known nested object ("" if none)
+	child    *jsonObject
+	vals     *jsonValues // recent short string values, nil until one is met
+	parsed   parsedValue // the last value of a parsed field
+	hasValue bool        // parsed is set
+}
+
+// jsonValues holds a key's recent short values. It turns itself off for a
+// key whose values do not repeat (a UUID, a number), so that such values cost
+// one comparison of nothing.
+type jsonValues struct {
+	slots        [jsonValueSlots]struct{ raw, val string } // as written, unescaped
+	n            int                                       // slots in use
+	next         int                                       // the slot to reuse next, once all are in use
+	hits, misses int
+	off          bool
+}
+
+const (
+	jsonValueSlots   = 8
+	maxJSONValueLen  = 64      // longer values are never shared
+	maxJSONKeyCached = 256     // longer keys are never remembered
+	maxJSONKeyCache  = 1 << 20 // bytes of keys and paths remembered per download
+)
+
+// jsonOp is a string to set once the record's own string is made: val, or
+// uniq[start:end] when inUniq.
+type jsonOp struct {
+	key        *jsonMember
+	val        string
+	start, end int
+	inUniq     bool
+}
+
+// convert decodes the record raw (a whole JSON value, as value reads it) at
+// nesting level depth. On any syntax error the error is encoding/json's own.
+func (d *recordDecoder) convert(raw []byte, depth int) (*Result, error) {
+	if len(raw) == 0 || raw[0] != '{' {
+		if err := jsonSyntaxError(raw); err != nil {
+			return nil, err
+		}
+		return nil, fmt.Errorf("record is %s, want an object", quoteShort(string(raw)))
+	}
+	res, n, ok := d.scan(raw, depth)
+	if ok {
+		ok = skipJSONSpace(raw, n) == len(raw)
+	}
+	if ok {
+		return res, nil
+	}
+	if d.err == errJSONTooDeep {
+		return nil, d.err
+	}
+	if err := jsonSyntaxError(raw); err != nil {
+		return nil, err
+	}
+	if d.err != nil {
+		return nil, d.err
+	}
+	// The scanner refused what encoding/json accepts: a bug, never a silent
+	// partial result.
+	return nil, errors.New("record not decoded (internal error)")
+}
+
+// scan decodes the record object at the start of s, at nesting level depth,
+// and returns it with its length. s may go on after the record; the scan
+// fails (ok false) when the record does not end within s.
+func (d *recordDecoder) scan(s []byte, depth int) (res *Result, n int, ok bool) {
+	if d.top == nil {
+		d.top = &jsonObject{top: true}
+	}
+	d.s, d.i, d.err = s, 0, nil
+	d.res = &Result{}
+	d.uniq, d.ops, d.nExtra = d.uniq[:0], d.ops[:0], 0
+	ok = d.object(d.top, depth)
+	res, d.res, d.s = d.res, nil, nil
+	if !ok {
+		return nil, 0, false
+	}
+	d.finish(res)
+	return res, d.i, true
+}
+
+// finish makes the record's own string and sets the string fields and
+// Extra entries, in the record's order (the later of two members wins).
+func (d *recordDecoder) finish(res *Result) {
+	var own string
+	if len(d.uniq) > 0 {
+		own = string(d.uniq)
+	}
+	if d.nExtra > 0 {
+		res.Extra = make(map[string]string, d.nExtra)
+	}
+	for i := range d.ops {
+		op := &d.ops[i]
+		v := op.val
+		if op.inUniq {
+			v = own[op.start:op.end]
+		}
+		if f := op.key.field; f != fieldNone {
+			res.setString(f, v)
+		} else {
+			res.Extra[op.key.extra] = v
+		}
+		op.val = ""
+	}
+}
+
+// object reads an object, at nesting level depth, whose '{' is at d.i.
+func (d *recordDecoder) object(obj *jsonObject, depth int) bool {
+	if depth > maxResultJSONDepth {
+		d.err = errJSONTooDeep
+		return false
+	}
+	s, i := d.s, d.i+1
+	var prev *jsonMember
+	want := obj.first
+	for n := 0; ; n++ {
+		if i = skipJSONSpace(s, i); i >= len(s) {
+			return false
+		}
+		if s[i] == '}' {
+			d.i = i + 1
+			return true
+		}
+		if n > 0 {
+			if s[i] != ',' {
+				return false
+			}
+			if i = skipJSONSpace(s, i+1); i >= len(s) {
+				return false
+			}
+		}
+		if s[i] != '"' {
+			return false
+		}
+		i++
+		var k *jsonMember
+		if want != nil && stringAt(s, i, want.raw) {
+			k = want
+			i += len(want.raw) + 1
+		} else {
+			end := jsonStringEnd(s, i)
+			if end < 0 {
+				return false
+			}
+			if k = d.key(obj, s, i, end); k == nil {
+				return false
+			}
+			i = end + 1
+		}
+		if prev == nil {
+			if obj.first != k {
+				obj.first = k
+			}
+		} else if prev.next != k {
+			prev.next = k
+		}
+		prev, want = k, k.next
+		if i < len(s) && s[i] == ':' {
+			i++
+		} else if i = skipJSONSpace(s, i); i < len(s) && s[i] == ':' {
+			i++
+		} else {
+			return false
+		}
+		if i = skipJSONSpace(s, i); i >= len(s) {
+			return false
+		}
+		d.i = i
+		if !d.member(obj, k, depth) {
+			return false
+		}
+		i = d.i
+	}
+}
+
+// key returns what is known of the key of obj whose contents, as written,
+// are s[i:end] (s[end] is its closing quote), learning it on first sight.
+func (d *recordDecoder) key(obj *jsonObject, s []byte, i, end int) *jsonMember {
+	raw := s[i:end]
+	if k := obj.keys[string(raw)]; k != nil {
+		return k
+	}
+	name, _, ok := d.unquote(s, i)
+	if !ok {
+		return nil
+	}
+	folded := string(name)
+	if !isFoldedKey(folded) {
+		folded = foldJSONKey(folded)
+	}
+	k := &jsonMember{raw: string(raw), extra: obj.path + string(name)}
+	switch {
+	case obj.top:
+		k.field = jsonFieldNames[folded]
+		if jsonObjectFields[folded] != nil {
+			k.knownObj = folded
+		}
+	case obj.known != "":
+		k.field = jsonFieldNames[obj.known+"."+folded]
+	}
+	if size := len(k.raw) + len(k.extra); len(k.raw) <= maxJSONKeyCached && d.cached+size <= maxJSONKeyCache {
+		d.cached += size
+		if obj.keys == nil {
+			obj.keys = make(map[string]*jsonMember)
+		}
+		obj.keys[k.raw] = k
+	}
+	return k
+}
+
+// object returns the object that k's value is, below obj.
+func (k *jsonMember) object() *jsonObject {
+	if k.child == nil {
+		k.child = &jsonObject{known: k.knownObj, path: k.extra + "."}
+	}
+	return k.child
+}
+
+// member reads the value of the member k of obj, which starts at d.i.
+func (d *recordDecoder) member(obj *jsonObject, k *jsonMember, depth int) bool {
+	s, i := d.s, d.i
+	switch c := s[i]; c {
+	case '{':
+		return d.object(k.object(), depth+1)
+	case '"':
+		return d.stringValue(k, i+1)
+	case '[':
+		end := d.skip(i, depth+1)
+		if end < 0 {
+			return false
+		}
+		d.i = end
+		d.tmp = appendCompactJSON(d.tmp[:0], s[i:end])
+		return d.text(k, nil, d.tmp, false)
+	case 'n':
+		if !literalAt(s, i, "null") {
+			return false
+		}
+		d.i = i + 4
+		if k.field == fieldNone && k.knownObj == "" {
+			d.op(jsonOp{key: k}) // "" in Extra; null leaves a field or a known object alone
+		}
+		return true
+	case 't', 'f':
+		lit := "true"
+		if c == 'f' {
+			lit = "false"
+		}
+		if !literalAt(s, i, lit) {
+			return false
+		}
+		d.i = i + len(lit)
+		return d.text(k, s[i:d.i], s[i:d.i], false)
+	default:
+		end := jsonNumberEnd(s, i)
+		if end < 0 {
+			return false
+		}
+		d.i = end
+		return d.text(k, s[i:end], s[i:end], false)
+	}
+}
+
+// stringValue reads the string value of k whose contents start at i.
+func (d *recordDecoder) stringValue(k *jsonMember, i int) bool {
+	s := d.s
+	if vs := k.vals; vs != nil && !vs.off {
+		for j := range vs.n {
+			if sl := &vs.slots[j]; stringAt(s, i, sl.raw) {
+				vs.hits++
+				d.i = i + len(sl.raw) + 1
+				d.op(jsonOp{key: k, val: sl.val})
+				return true
+			}
+		}
+	}
+	j := i
+	for j < len(s) && jsonPlain[s[j]] {
+		j++
+	}
+	if j >= len(s) {
+		return false
+	}
+	if s[j] == '"' {
+		d.i = j + 1
+		return d.text(k, s[i:j], s[i:j], true)
+	}
+	v, end, ok := d.unquote(s, i)
+	if !ok {
+		return false
+	}
+	d.i = end + 1
+	return d.text(k, s[i:end], v, true)
+}
+
+// text sets k's value from its text v (a string unescaped, a number or a
+// literal as written, an array compacted); raw is v as written when it may
+// be remembered (a string or a scalar), nil otherwise; looked tells that the
+// remembered values were compared with it already.
+func (d *recordDecoder) text(k *jsonMember, raw, v []byte, looked bool) bool {
+	if f := k.field; f != fieldNone && !f.isString() {
+		if !k.hasValue || k.parsed.text != string(v) {
+			pv, err := parseField(f, string(v))
+			if err != nil {
+				d.err = fmt.Errorf("field %q: %w", k.extra, err)
+				return false
+			}
+			d.res.setParsed(f, &pv)
+			if len(v) <= maxJSONValueLen {
+				k.parsed, k.hasValue = pv, true
+			}
+			return true
+		}
+		d.res.setParsed(f, &k.parsed)
+		return true
+	}
+	if len(v) == 0 {
+		d.op(jsonOp{key: k})
+		return true
+	}
+	if raw != nil && len(raw) <= maxJSONValueLen {
+		vs := k.vals
+		if vs == nil {
+			vs = &jsonValues{}
+			k.vals = vs
+		}
+		if !vs.off {
+			if !looked {
+				for j := range vs.n {
+					if sl := &vs.slots[j]; sl.raw == string(raw) {
+						vs.hits++
+						d.op(jsonOp{key: k, val: sl.val})
+						return true
+					}
+				}
+			}
+			if vs.misses++; vs.misses > 16 && vs.misses > vs.hits {
+				vs.off = true
+			} else {
+				val := string(v)
+				j := vs.n
+				if j < jsonValueSlots {
+					vs.n++
+				} else {
+					j, vs.next = vs.next, (vs.next+1)%jsonValueSlots
+				}
+				sl := &vs.slots[j]
+				sl.raw, sl.val = val, val
+				if string(raw) != val {
+					sl.raw = string(raw)
+				}
+				d.op(jsonOp{key: k, val: val})
+				return true
+			}
+		}
+	}
+	start := len(d.uniq)
+	d.uniq = append(d.uniq, v...)
+	d.op(jsonOp{key: k, start: start, end: len(d.uniq), inUniq: true})
+	return true
+}
+
+func (d *recordDecoder) op(op jsonOp) {
+	if op.key.field == fieldNone {
+		d.nExtra++
+	}
+	d.ops = append(d.ops, op)
+}
+
+// skip checks the value at i, at nesting level depth, and returns its end
+// (-1 if it is not valid JSON or does not end within d.s).
+func (d *recordDecoder) skip(i, depth int) int {
+	s := d.s
+	if i >= len(s) {
+		return -1
+	}
+	switch c := s[i]; c {
+	case '"':
+		if e := jsonStringEnd(s, i+1); e >= 0 {
+			return e + 1
+		}
+		return -1
+	case '{', '[':
+		if depth > maxResultJSONDepth {
+			d.err = errJSONTooDeep
+			return -1
+		}
+		closing := c + 2
+		if i = skipJSONSpace(s, i+1); i < len(s) && s[i] == closing {
+			return i + 1
+		}
+		for {
+			if c == '{' {
+				if i >= len(s) || s[i] != '"' {
+					return -1
+				}
+				e := jsonStringEnd(s, i+1)
+				if e < 0 {
+					return -1
+				}
+				if i = skipJSONSpace(s, e+1); i >= len(s) || s[i] != ':' {
+					return -1
+				}
+				i = skipJSONSpace(s, i+1)
+			}
+			if i = d.skip(i, depth+1); i < 0 {
+				return -1
+			}
+			if i = skipJSONSpace(s, i); i >= len(s) {
+				return -1
+			}
+			if s[i] == closing {
+				return i + 1
+			}
+			if s[i] != ',' {
+				return -1
+			}
+			i = skipJSONSpace(s, i+1)
+		}
+	case 't':
+		if literalAt(s, i, "true") {
+			return i + 4
+		}
+		return -1
+	case 'f':
+		if literalAt(s, i, "false") {
+			return i + 5
+		}
+		return -1
+	case 'n':
+		if literalAt(s, i, "null") {
+			return i + 4
+		}
+		return -1
+	}
+	return jsonNumberEnd(s, i)
+}
+
+// unquote unescapes the string whose contents start at s[i] into d.tmp, as
+// encoding/json does: the escapes \" \\ \/ \b \f \n \r \t and \uXXXX, a
+// surrogate pair as one rune, a lone or invalid surrogate as U+FFFD, and each
+// byte of invalid UTF-8 as U+FFFD. It returns the text and the index of the
+// closing quote; ok is false for what encoding/json refuses (an unknown
+// escape, a control character) and for a string that does not end within s.
+func (d *recordDecoder) unquote(s []byte, i int) (text []byte, quote int, ok bool) {
+	b := d.tmp[:0]
+	for i < len(s) {
+		switch c := s[i]; {
+		case c == '"':
+			d.tmp = b
+			return b, i, true
+		case c == '\\':
+			if i+1 >= len(s) {
+				return nil, 0, false
+			}
+			switch e := s[i+1]; e {
+			case '"', '\\', '/':
+				b = append(b, e)
+			case 'b':
+				b = append(b, '\b')
+			case 'f':
+				b = append(b, '\f')
+			case 'n':
+				b = append(b, '\n')
+			case 'r':
+				b = append(b, '\r')
+			case 't':
+				b = append(b, '\t')
+			case 'u':
+				r := jsonHex4(s, i+2)
+				if r < 0 {
+					return nil, 0, false
+				}
+				i += 6
+				if utf16.IsSurrogate(r) {
+					r2 := rune(-1)
+					if i+1 < len(s) && s[i] == '\\' && s[i+1] == 'u' {
+						r2 = jsonHex4(s, i+2)
+					}
+					if dec := utf16.DecodeRune(r, r2); dec != unicode.ReplacementChar {
+						b = utf8.AppendRune(b, dec)
+						i += 6
+						continue
+					}
+					r = unicode.ReplacementChar
+				}
+				b = utf8.AppendRune(b, r)
+				continue
+			default:
+				return nil, 0, false
+			}
+			i += 2
+		case c < ' ':
+			return nil, 0, false
+		case c < utf8.RuneSelf:
+			b = append(b, c)
+			i++
+		default:
+			r, size := utf8.DecodeRune(s[i:])
+			b = utf8.AppendRune(b, r)
+			i += size
+		}
+	}
+	d.tmp = b
+	return nil, 0, false
+}
+
+// jsonPlain[c] reports whether the byte c stands for itself in a JSON
+// string: ASCII, not a control character, '"' or '\\'.
+var jsonPlain = func() (t [256]bool) {
+	for c := ' '; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
+// stringAt reports whether the string contents at s[i] are exactly raw (a
+// string's valid contents as written) followed by the closing quote.
+func stringAt(s []byte, i int, raw string) bool {
+	e := i + len(raw)
+	return e < len(s) && s[e] == '"' && string(s[i:e]) == raw
+}
+
+// literalAt reports whether s holds lit at i.
+func literalAt(s []byte, i int, lit string) bool {
+	return len(s)-i >= len(lit) && string(s[i:i+len(lit)]) == lit
+}
+
+// skipJSONSpace returns the index of the first byte at or after i that is
+// not JSON whitespace.
+func skipJSONSpace(s []byte, i int) int {
+	for i < len(s) {
+		switch s[i] {
+		case ' ', '\t', '\r', '\n':
+			i++
+			continue
+		}
+		break
+	}
+	return i
+}
+
+// jsonStringEnd returns the index of the quote closing the string whose
+// contents start at s[i], checking its escapes and that it holds no control
+// character; -1 if it is invalid or does not end within s.
+func jsonStringEnd(s []byte, i int) int {
+	for i < len(s) {
+		switch c := s[i]; {
+		case c == '"':
+			return i
+		case c == '\\':
+			if i+1 >= len(s) {
+				return -1
+			}
+			switch s[i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				i += 2
+			case 'u':
+				if jsonHex4(s, i+2) < 0 {
+					return -1
+				}
+				i += 6
+			default:
+				return -1
+			}
+		case c < ' ':
+			return -1
+		default:
+			i++
+		}
+	}
+	return -1
+}
+
+// jsonHex4 reads the four hex digits at s[i], -1 if there are not four.
+func jsonHex4(s []byte, i int) rune {
+	if len(s)-i < 4 {
+		return -1
+	}
+	var r rune
+	for _, c := range s[i : i+4] {
+		switch {
+		case '0' <= c && c <= '9':
+			c -= '0'
+		case 'a' <= c && c <= 'f':
+			c -= 'a' - 10
+		case 'A' <= c && c <= 'F':
+			c -= 'A' - 10
+		default:
+			return -1
+		}
+		r = r<<4 | rune(c)
+	}
+	return r
+}
+
+// jsonNumberEnd returns the end of the number at s[i] (JSON's grammar:
+// -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?), -1 if there is none.
+func jsonNumberEnd(s []byte, i int) int {
+	digits := func(i int) int {
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		return i
+	}
+	if i < len(s) && s[i] == '-' {
+		i++
+	}
+	switch {
+	case i >= len(s):
+		return -1
+	case s[i] == '0':
+		i++
+	case s[i] >= '1' && s[i] <= '9':
+		i = digits(i + 1)
+	default:
+		return -1
+	}
+	if i < len(s) && s[i] == '.' {
+		j := digits(i + 1)
+		if j == i+1 {
+			return -1
+		}
+		i = j
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		j := digits(i)
+		if j == i {
+			return -1
+		}
+		i = j
+	}
+	return i
+}
+
+// appendCompactJSON appends the valid JSON src without the whitespace
+// between its tokens, as json.Compact writes it.
+func appendCompactJSON(dst, src []byte) []byte {
+	inString := false
+	for i := 0; i < len(src); i++ {
+		c := src[i]
+		if inString {
+			switch c {
+			case '\\':
+				dst = append(dst, c, src[i+1])
+				i++
+				continue
+			case '"':
+				inString = false
+			}
+			dst = append(dst, c)
+			continue
+		}
+		switch c {
+		case ' ', '\t', '\r', '\n':
+			continue
+		case '"':
+			inString = true
+		}
+		dst = append(dst, c)
+	}
+	return dst
+}
