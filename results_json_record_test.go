@@ -160,7 +160,9 @@ func TestReadResultsJSONRememberedAgreesWithEncodingJSON(t *testing.T) {
 		}
 		for _, r := range []func() ([]*Result, error){
 			func() ([]*Result, error) { return collect(t, decodeJSONResults(strings.NewReader(body))) },
-			func() ([]*Result, error) { return collect(t, decodeJSONResults(iotest.OneByteReader(strings.NewReader(body)))) },
+			func() ([]*Result, error) {
+				return collect(t, decodeJSONResults(iotest.OneByteReader(strings.NewReader(body))))
+			},
 		} {
 			got, err := r()
 			if err != nil {
@@ -268,7 +270,9 @@ func TestReadResultsJSONErrorsBothWays(t *testing.T) {
 		var msgs []string
 		for _, r := range []func() ([]*Result, error){
 			func() ([]*Result, error) { return collect(t, decodeJSONResults(strings.NewReader(body))) },
-			func() ([]*Result, error) { return collect(t, decodeJSONResults(iotest.OneByteReader(strings.NewReader(body)))) },
+			func() ([]*Result, error) {
+				return collect(t, decodeJSONResults(iotest.OneByteReader(strings.NewReader(body))))
+			},
 		} {
 			got, err := r()
 			if err == nil {
