@@ -10,7 +10,9 @@ package hlrlookup_test
 // Sizes: full size by default (1,000,000 numbers / result rows, and 10x that
 // file for the upload); -short or HLRLOOKUP_BENCH_SMALL=1 selects small
 // inputs so that `go test -run '^$' -bench . -benchtime=1x -short` stays
-// quick. Inputs are generated at run time into b.TempDir().
+// quick. Inputs are generated at run time into b.TempDir(); results
+// downloads are internal/benchdata's (realistic rows: quoted network names,
+// the uploaded file's own columns, PHP's escapes in JSON).
 
 import (
 	"bufio"
@@ -19,13 +21,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"reflect"
 	"runtime"
 	"runtime/metrics"
 	"strconv"
@@ -35,7 +35,7 @@ import (
 	"time"
 
 	"github.com/seed682fd871/hlrlookup"
-	"github.com/seed682fd871/hlrlookup/hlrlookuptest"
+	"github.com/seed682fd871/hlrlookup/internal/benchdata"
 )
 
 // benchSmall reports whether the small inputs are selected.
@@ -164,216 +164,26 @@ func writeBenchNumbers(b *testing.B, path string, n int) int64 {
 	return fi.Size()
 }
 
-type benchNet struct{ name, mccmnc string }
-
-// benchNets are the UK networks of the fake service's table.
-var benchNets = []benchNet{
-	{"EE Limited (T-Mobile)", "23430"}, {"Vodafone UK", "23415"}, {"O2 (UK)", "23410"}, {"Three UK", "23420"},
-}
-
-// benchHeader is the CSV header of a results download: the uploaded file's
-// one column, then the fake service's result columns.
-var benchHeader = append([]string{"column_1"}, hlrlookuptest.ResultColumns()...)
-
-type benchNetDetails struct {
-	Name          string `json:"name"`
-	MCCMNC        string `json:"mccmnc"`
-	CountryName   string `json:"country_name"`
-	CountryISO3   string `json:"country_iso3"`
-	Area          string `json:"area"`
-	CountryPrefix string `json:"country_prefix"`
-}
-
-// benchRecord is one result record, shaped like the fake service's.
-type benchRecord struct {
-	Error             string `json:"error"`
-	UUID              string `json:"uuid"`
-	RequestParameters struct {
-		TelephoneNumber   string `json:"telephone_number"`
-		CacheDaysPrivate  int    `json:"cache_days_private"`
-		CacheDaysGlobal   int    `json:"cache_days_global"`
-		SaveToCache       string `json:"save_to_cache"`
-		InputFormat       string `json:"input_format"`
-		OutputFormat      string `json:"output_format"`
-		GetPortedDate     string `json:"get_ported_date"`
-		GetLandlineStatus string `json:"get_landline_status"`
-		USAStatus         string `json:"usa_status"`
-	} `json:"request_parameters"`
-	CreditsSpent             float64         `json:"credits_spent"`
-	DetectedTelephoneNumber  string          `json:"detected_telephone_number"`
-	FormattedTelephoneNumber string          `json:"formatted_telephone_number"`
-	LiveStatus               string          `json:"live_status"`
-	OriginalNetwork          string          `json:"original_network"`
-	OriginalNetworkDetails   benchNetDetails `json:"original_network_details"`
-	CurrentNetwork           string          `json:"current_network"`
-	CurrentNetworkDetails    benchNetDetails `json:"current_network_details"`
-	IsPorted                 string          `json:"is_ported"`
-	DisposableNumber         string          `json:"disposable_number,omitempty"` // instant lookups only
-	Timestamp                string          `json:"timestamp"`
-	TelephoneNumberType      string          `json:"telephone_number_type"`
-	SMSEmail                 string          `json:"sms_email"`
-	MMSEmail                 string          `json:"mms_email"`
-}
-
-var benchStart = time.Date(2026, 5, 4, 10, 56, 3, 0, time.UTC)
-
-// makeBenchRecord generates the deterministic result of the i-th number, as
-// the fake service would: mostly LIVE mobiles, some ported, some without
-// coverage, a timestamp that advances by a second every 50 lookups.
-func makeBenchRecord(i int) *benchRecord {
-	number := benchNumber(i)
-	digits := number[1:]
-	h := fnv.New64a()
-	_, _ = h.Write([]byte(digits))
-	sum := h.Sum64()
-	r := &benchRecord{Error: "NONE", DetectedTelephoneNumber: digits, FormattedTelephoneNumber: number}
-	r.UUID = fmt.Sprintf("%08x-%04x-4%03x-8%03x-%012x", uint32(sum>>32), uint16(sum>>16), uint16(sum)&0xfff, uint16(sum>>40)&0xfff, (sum*0x9E3779B97F4A7C15)>>16)
-	p := &r.RequestParameters
-	p.TelephoneNumber, p.SaveToCache, p.GetPortedDate, p.GetLandlineStatus, p.USAStatus = number, "YES", "NO", "NO", "NO"
-	switch v := sum % 100; {
-	case v < 70:
-		r.LiveStatus = "LIVE"
-	case v < 80:
-		r.LiveStatus = "DEAD"
-	case v < 87:
-		r.LiveStatus = "ABSENT_SUBSCRIBER"
-	case v < 92:
-		r.LiveStatus = "NO_TELESERVICE_PROVISIONED"
-	case v < 97:
-		r.LiveStatus = "INCONCLUSIVE"
-	default:
-		r.LiveStatus = "NO_COVERAGE"
-	}
-	r.TelephoneNumberType = "MOBILE"
-	if sum/100%100 >= 90 {
-		r.TelephoneNumberType = "VOIP"
-	}
-	ni := int(sum / 1_000_000 % uint64(len(benchNets)))
-	orig, cur := benchNets[ni], benchNets[ni]
-	ported := sum/10_000%100 < 15
-	if ported {
-		cur = benchNets[(ni+1)%len(benchNets)]
-	}
-	details := func(n benchNet) benchNetDetails {
-		return benchNetDetails{n.name, n.mccmnc, "United Kingdom", "GBR", "United Kingdom", "44"}
-	}
-	r.OriginalNetwork, r.OriginalNetworkDetails = "AVAILABLE", details(orig)
-	r.IsPorted = "NO"
-	if ported {
-		r.IsPorted = "YES"
-	}
-	r.Timestamp = benchStart.Add(time.Duration(i/50) * time.Second).Format(time.RFC3339)
-	if r.LiveStatus == "NO_COVERAGE" {
-		r.CurrentNetwork, r.IsPorted = "NOT_AVAILABLE", "UNKNOWN"
-		return r
-	}
-	r.CurrentNetwork, r.CurrentNetworkDetails = "AVAILABLE", details(cur)
-	r.CreditsSpent = 1
-	return r
-}
-
-// benchColumnFields gives, for each of the fake service's result columns,
-// the index path of the benchRecord field that holds it, found by the JSON
-// names ("a.b" is field b of the field a), so that the CSV rows follow the
-// one column list (hlrlookuptest.ResultColumns) and a column the benchmark
-// does not generate fails the benchmark instead of shifting the row.
-func benchColumnFields() ([][]int, error) {
-	var paths [][]int
-	for _, col := range hlrlookuptest.ResultColumns() {
-		var path []int
-		t := reflect.TypeFor[benchRecord]()
-		for name := range strings.SplitSeq(col, ".") {
-			f, ok := benchJSONField(t, name)
-			if !ok {
-				return nil, fmt.Errorf("result column %q: benchRecord has no such field", col)
-			}
-			path, t = append(path, f.Index...), f.Type
-		}
-		paths = append(paths, path)
-	}
-	return paths, nil
-}
-
-// benchJSONField is the field of struct type t named name in JSON.
-func benchJSONField(t reflect.Type, name string) (reflect.StructField, bool) {
-	if t.Kind() != reflect.Struct {
-		return reflect.StructField{}, false
-	}
-	for i := range t.NumField() {
-		f := t.Field(i)
-		if tag, _, _ := strings.Cut(f.Tag.Get("json"), ","); tag == name {
-			return f, true
-		}
-	}
-	return reflect.StructField{}, false
-}
-
-// csvFields appends r's CSV row to out[:0]: the uploaded number, then the
-// fields at paths (from benchColumnFields).
-func (r *benchRecord) csvFields(out []string, paths [][]int) []string {
-	out = append(out[:0], r.RequestParameters.TelephoneNumber)
-	v := reflect.ValueOf(r).Elem()
-	for _, path := range paths {
-		f := v.FieldByIndex(path)
-		switch f.Kind() {
-		case reflect.Int:
-			out = append(out, strconv.FormatInt(f.Int(), 10))
-		case reflect.Float64:
-			out = append(out, strconv.FormatFloat(f.Float(), 'f', -1, 64))
-		default:
-			out = append(out, f.String())
-		}
-	}
-	return out
-}
-
-// writeBenchResults writes rows results as a CSV download (format "csv") or
-// a JSON download (a bare array, one compact record per line) and returns
-// the file's size.
+// writeBenchResults writes rows results as generated by internal/benchdata
+// as a CSV download (format "csv") or a JSON download (format "json") and
+// returns the file's size.
 func writeBenchResults(b *testing.B, path, format string, rows int) int64 {
 	b.Helper()
 	f, err := os.Create(path)
 	if err != nil {
 		b.Fatal(err)
 	}
-	w := bufio.NewWriterSize(f, 1<<20)
-	switch format {
-	case "csv":
-		paths, perr := benchColumnFields()
-		if perr != nil {
-			b.Fatal(perr)
-		}
-		cw := csv.NewWriter(w)
-		_ = cw.Write(benchHeader)
-		var fields []string
-		for i := range rows {
-			fields = makeBenchRecord(i).csvFields(fields, paths)
-			_ = cw.Write(fields)
-		}
-		cw.Flush()
-		err = cw.Error()
-	case "json":
-		_, _ = w.WriteString("[\n")
-		for i := range rows {
-			line, merr := json.Marshal(makeBenchRecord(i))
-			if merr != nil {
-				b.Fatal(merr)
-			}
-			_, _ = w.Write(line)
-			if i < rows-1 {
-				_ = w.WriteByte(',')
-			}
-			_ = w.WriteByte('\n')
-		}
-		_, err = w.WriteString("]\n")
+	write := benchdata.WriteCSV
+	if format == "json" {
+		write = benchdata.WriteJSON
 	}
+	if err := write(f, rows); err != nil {
+		b.Fatal(err)
+	}
+	fi, err := f.Stat()
 	if err != nil {
 		b.Fatal(err)
 	}
-	if err := w.Flush(); err != nil {
-		b.Fatal(err)
-	}
-	fi, _ := f.Stat()
 	if err := f.Close(); err != nil {
 		b.Fatal(err)
 	}
@@ -700,14 +510,14 @@ func BenchmarkResultsCSV(b *testing.B) {
 	}
 }
 
-// benchCheckRows checks that all rows were decoded, and that a plausible
-// share of them is LIVE (70% by construction).
+// benchCheckRows checks that all rows were decoded, and that the LIVE ones
+// are those benchdata generated.
 func benchCheckRows(n, live, want int) error {
 	if n != want {
 		return fmt.Errorf("decoded %d rows, want %d", n, want)
 	}
-	if live < want/2 || live > want*9/10 {
-		return fmt.Errorf("%d of %d rows LIVE, want about 70%%", live, want)
+	if wantLive := benchdata.LiveCount(want); live != wantLive {
+		return fmt.Errorf("%d of %d rows LIVE, want %d", live, want, wantLive)
 	}
 	return nil
 }

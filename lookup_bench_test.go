@@ -12,21 +12,18 @@ import (
 
 	"github.com/seed682fd871/hlrlookup"
 	"github.com/seed682fd871/hlrlookup/hlrlookuptest"
+	"github.com/seed682fd871/hlrlookup/internal/benchdata"
 )
 
 // BenchmarkLookupDecode decodes one lookup answer of 10,000 results
-// ({"results":[…]}, the fake's records plus disposable_number) in the same
+// ({"results":[…]}, internal/benchdata's records plus disposable_number) in the same
 // run two ways: side=sdk, the SDK's lookup decoder (the results' one JSON
 // path, into []*Result with parsed timestamps and credits), and
 // side=baseline, json.Unmarshal into a plain struct slice, what a user
 // writes by hand.
 func BenchmarkLookupDecode(b *testing.B) {
 	const n = 10_000
-	recs := make([]*benchRecord, n)
-	for i := range recs {
-		recs[i] = makeBenchRecord(i)
-		recs[i].DisposableNumber = "NO"
-	}
+	recs := lookupBenchRecords(b, n)
 	data, err := json.Marshal(map[string]any{"results": recs})
 	if err != nil {
 		b.Fatal(err)
@@ -53,6 +50,64 @@ func BenchmarkLookupDecode(b *testing.B) {
 			}
 		}
 	})
+}
+
+// lookupBenchRecords are the first n results of internal/benchdata, as the
+// records of a lookup answer (with disposable_number).
+func lookupBenchRecords(b *testing.B, n int) []benchRecord {
+	b.Helper()
+	var buf bytes.Buffer
+	if err := benchdata.WriteJSON(&buf, n); err != nil {
+		b.Fatal(err)
+	}
+	var recs []benchRecord
+	if err := json.Unmarshal(buf.Bytes(), &recs); err != nil {
+		b.Fatal(err)
+	}
+	for i := range recs {
+		recs[i].DisposableNumber = "NO"
+	}
+	return recs
+}
+
+type benchNetDetails struct {
+	Name          string `json:"name"`
+	MCCMNC        string `json:"mccmnc"`
+	CountryName   string `json:"country_name"`
+	CountryISO3   string `json:"country_iso3"`
+	Area          string `json:"area"`
+	CountryPrefix string `json:"country_prefix"`
+}
+
+// benchRecord is one result record, shaped like the fake service's.
+type benchRecord struct {
+	Error             string `json:"error"`
+	UUID              string `json:"uuid"`
+	RequestParameters struct {
+		TelephoneNumber   string `json:"telephone_number"`
+		CacheDaysPrivate  int    `json:"cache_days_private"`
+		CacheDaysGlobal   int    `json:"cache_days_global"`
+		SaveToCache       string `json:"save_to_cache"`
+		InputFormat       string `json:"input_format"`
+		OutputFormat      string `json:"output_format"`
+		GetPortedDate     string `json:"get_ported_date"`
+		GetLandlineStatus string `json:"get_landline_status"`
+		USAStatus         string `json:"usa_status"`
+	} `json:"request_parameters"`
+	CreditsSpent             float64         `json:"credits_spent"`
+	DetectedTelephoneNumber  string          `json:"detected_telephone_number"`
+	FormattedTelephoneNumber string          `json:"formatted_telephone_number"`
+	LiveStatus               string          `json:"live_status"`
+	OriginalNetwork          string          `json:"original_network"`
+	OriginalNetworkDetails   benchNetDetails `json:"original_network_details"`
+	CurrentNetwork           string          `json:"current_network"`
+	CurrentNetworkDetails    benchNetDetails `json:"current_network_details"`
+	IsPorted                 string          `json:"is_ported"`
+	DisposableNumber         string          `json:"disposable_number,omitempty"` // instant lookups only
+	Timestamp                string          `json:"timestamp"`
+	TelephoneNumberType      string          `json:"telephone_number_type"`
+	SMSEmail                 string          `json:"sms_email"`
+	MMSEmail                 string          `json:"mms_email"`
 }
 
 // BenchmarkLookups sends numbers=N numbers (10,000 and 100,000; -short: 800

@@ -78,6 +78,18 @@ type batchJSON struct {
 	Status         string          `json:"status"`
 }
 
+// wireStatus is the name of internal status st on the wire: the names
+// WithPreStartStatuses set for NEW and READY, every other one as it is.
+func (s *Server) wireStatus(st string) string {
+	switch st {
+	case StatusNew:
+		return s.cfg.statusEmpty
+	case StatusReady:
+		return s.cfg.statusLoaded
+	}
+	return st
+}
+
 func (s *Server) renderLocked(b *batch) batchJSON {
 	var id any = b.id
 	if s.cfg.numericIDs {
@@ -100,7 +112,7 @@ func (s *Server) renderLocked(b *batch) batchJSON {
 		CreationDate:   b.created.UTC().Format(creationDateLayout),
 		NumItems:       b.numItems,
 		NumComplete:    b.numComplete,
-		Status:         b.status,
+		Status:         s.wireStatus(b.status),
 	}
 }
 
@@ -159,11 +171,11 @@ func (s *Server) advanceRateLocked(b *batch, now time.Time) {
 func (s *Server) lookupLocked(w http.ResponseWriter, acct *account, id string) *batch {
 	b, ok := s.batches[id]
 	if !ok {
-		writeError(w, http.StatusNotFound, codeNotFound, fmt.Sprintf("batch %q not found: wrong batch ID", id))
+		s.batchError(w, http.StatusNotFound, codeNotFound, fmt.Sprintf("batch %q not found: wrong batch ID", id))
 		return nil
 	}
 	if b.owner.key != acct.key {
-		writeError(w, http.StatusForbidden, codeForbidden, fmt.Sprintf("batch %q does not belong to you", id))
+		s.batchError(w, http.StatusForbidden, codeForbidden, fmt.Sprintf("batch %q does not belong to you", id))
 		return nil
 	}
 	return b
@@ -171,38 +183,38 @@ func (s *Server) lookupLocked(w http.ResponseWriter, acct *account, id string) *
 
 // checkContentType answers 415 unless the request's media type is one of
 // want.
-func checkContentType(w http.ResponseWriter, r *http.Request, want ...string) bool {
+func (s *Server) checkContentType(w http.ResponseWriter, r *http.Request, want ...string) bool {
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err == nil && slices.Contains(want, mt) {
 		return true
 	}
 	drain(r.Body)
-	writeError(w, http.StatusUnsupportedMediaType, codeInvalidRequest,
+	s.batchError(w, http.StatusUnsupportedMediaType, codeInvalidRequest,
 		fmt.Sprintf("wrong Content-Type %q: use %s", r.Header.Get("Content-Type"), want[0]))
 	return false
 }
 
 // readJSONObject reads a small JSON object body, or writes the error and
 // returns nil.
-func readJSONObject(w http.ResponseWriter, r *http.Request) map[string]json.RawMessage {
+func (s *Server) readJSONObject(w http.ResponseWriter, r *http.Request) map[string]json.RawMessage {
 	data, err := io.ReadAll(io.LimitReader(r.Body, maxJSONRequestBody+1))
 	if err != nil {
-		writeError(w, http.StatusBadRequest, codeBadRequest, "cannot read the request body")
+		s.batchError(w, http.StatusBadRequest, codeBadRequest, "cannot read the request body")
 		return nil
 	}
 	if len(data) > maxJSONRequestBody {
 		drain(r.Body)
-		writeError(w, http.StatusBadRequest, codeBadRequest, "request body too large")
+		s.batchError(w, http.StatusBadRequest, codeBadRequest, "request body too large")
 		return nil
 	}
 	if !json.Valid(data) {
-		writeError(w, http.StatusBadRequest, codeInvalidJSON,
+		s.batchError(w, http.StatusBadRequest, codeInvalidJSON,
 			`the request is badly formatted JSON: check all " and {}`)
 		return nil
 	}
 	var obj map[string]json.RawMessage
 	if err := json.Unmarshal(data, &obj); err != nil || obj == nil {
-		writeError(w, http.StatusBadRequest, codeInvalidRequest, "the request body must be a JSON object")
+		s.batchError(w, http.StatusBadRequest, codeInvalidRequest, "the request body must be a JSON object")
 		return nil
 	}
 	return obj
@@ -223,30 +235,43 @@ func unknownKey(obj map[string]json.RawMessage, allowed ...string) (string, bool
 	return "", false
 }
 
-// handleList serves GET /batches/: the caller's batches, oldest first.
+// Page sizes of GET /batches/: limit (or per_page) when not sent or 0, and
+// its cap.
+const (
+	defaultListLimit = 10
+	maxListLimit     = 100
+)
+
+// handleList serves GET /batches/: the caller's batches, oldest first, one
+// page of them as WithListPaging says.
 func (s *Server) handleList(w http.ResponseWriter, r *http.Request, acct *account) {
+	byPage := s.cfg.listPaging == ListByPage
+	firstName, sizeName := "offset", "limit"
+	if byPage {
+		firstName, sizeName = "page", "per_page"
+	}
 	q := r.URL.Query()
-	offset, limit := 0, 10
+	first, size := 0, 0
 	for _, p := range []struct {
 		name string
 		dst  *int
-	}{{"offset", &offset}, {"limit", &limit}} {
+	}{{firstName, &first}, {sizeName, &size}} {
 		v := q.Get(p.name)
 		if v == "" {
 			continue
 		}
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {
-			writeError(w, http.StatusBadRequest, codeBadRequest,
+			s.batchError(w, http.StatusBadRequest, codeBadRequest,
 				fmt.Sprintf("parameter %s must be a non-negative integer, got %q", p.name, v))
 			return
 		}
 		*p.dst = n
 	}
-	if limit == 0 {
-		limit = 10
+	if size == 0 {
+		size = defaultListLimit
 	}
-	limit = min(limit, 100)
+	size = min(size, maxListLimit)
 
 	s.lockAndTick()
 	var mine []*batch
@@ -255,49 +280,66 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request, acct *accoun
 			mine = append(mine, b)
 		}
 	}
+	total := len(mine)
+	offset := first
+	if byPage {
+		first = max(first, 1)
+		offset = total // past the end, unless the page is within it
+		if first-1 < total/size+1 {
+			offset = (first - 1) * size
+		}
+	}
 	page := []batchJSON{}
-	for i := offset; i < len(mine) && i < offset+limit; i++ {
+	for i := offset; i < total && i < offset+size; i++ {
 		page = append(page, s.renderLocked(mine[i]))
 	}
-	total := len(mine)
 	s.mu.Unlock()
+	if byPage {
+		writeJSON(w, http.StatusOK, struct {
+			Total   int         `json:"total"`
+			Page    int         `json:"page"`
+			PerPage int         `json:"per_page"`
+			Batches []batchJSON `json:"batches"`
+		}{total, first, size, page})
+		return
+	}
 	writeJSON(w, http.StatusOK, struct {
 		Total   int         `json:"total"`
 		Offset  int         `json:"offset"`
 		Limit   int         `json:"limit"`
 		Batches []batchJSON `json:"batches"`
-	}{total, offset, limit, page})
+	}{total, offset, size, page})
 }
 
 // handleCreate serves POST /batches/.
 func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request, acct *account) {
-	if !checkContentType(w, r, "application/json") {
+	if !s.checkContentType(w, r, "application/json") {
 		return
 	}
-	obj := readJSONObject(w, r)
+	obj := s.readJSONObject(w, r)
 	if obj == nil {
 		return
 	}
 	if k, bad := unknownKey(obj, "filename", "type", "batchArguments"); bad {
-		writeError(w, http.StatusBadRequest, codeInvalidRequest,
+		s.batchError(w, http.StatusBadRequest, codeInvalidRequest,
 			fmt.Sprintf("unknown field %q: check filename, type and batchArguments are typed correctly", k))
 		return
 	}
 	var filename, typ string
 	if raw, ok := obj["filename"]; ok && string(raw) != "null" {
 		if json.Unmarshal(raw, &filename) != nil {
-			writeError(w, http.StatusBadRequest, codeInvalidRequest, "filename must be a string")
+			s.batchError(w, http.StatusBadRequest, codeInvalidRequest, "filename must be a string")
 			return
 		}
 	}
 	if raw, ok := obj["type"]; !ok || json.Unmarshal(raw, &typ) != nil || !slices.Contains(acceptedTypes, typ) {
-		writeError(w, http.StatusBadRequest, codeInvalidRequest,
+		s.batchError(w, http.StatusBadRequest, codeInvalidRequest,
 			fmt.Sprintf("type must be one of %v; check HLR_V2 is typed correctly", acceptedTypes))
 		return
 	}
 	rawArgs, args, msg := parseBatchArguments(obj["batchArguments"])
 	if msg != "" {
-		writeError(w, http.StatusBadRequest, codeInvalidBatchArguments, msg)
+		s.batchError(w, http.StatusBadRequest, codeInvalidBatchArguments, msg)
 		return
 	}
 
@@ -341,22 +383,22 @@ func (s *Server) handleGet(w http.ResponseWriter, _ *http.Request, acct *account
 
 // handlePut serves PUT /batches/{id}/: start or resume, pause, schedule.
 func (s *Server) handlePut(w http.ResponseWriter, r *http.Request, acct *account, id string) {
-	if !checkContentType(w, r, "application/json") {
+	if !s.checkContentType(w, r, "application/json") {
 		return
 	}
-	obj := readJSONObject(w, r)
+	obj := s.readJSONObject(w, r)
 	if obj == nil {
 		return
 	}
 	if k, bad := unknownKey(obj, "status", "scheduledStart"); bad {
-		writeError(w, http.StatusBadRequest, codeInvalidRequest,
+		s.batchError(w, http.StatusBadRequest, codeInvalidRequest,
 			fmt.Sprintf("unknown field %q: check status and scheduledStart are typed correctly", k))
 		return
 	}
 	rawStatus, hasStatus := obj["status"]
 	rawStart, hasStart := obj["scheduledStart"]
 	if hasStatus == hasStart {
-		writeError(w, http.StatusBadRequest, codeInvalidRequest,
+		s.batchError(w, http.StatusBadRequest, codeInvalidRequest,
 			`send exactly one of {"status":"PROCESSING"}, {"status":"PAUSED"} or {"scheduledStart":"<RFC 3339 time>"}`)
 		return
 	}
@@ -364,7 +406,7 @@ func (s *Server) handlePut(w http.ResponseWriter, r *http.Request, acct *account
 	var start time.Time
 	if hasStatus {
 		if json.Unmarshal(rawStatus, &status) != nil || (status != StatusProcessing && status != StatusPaused) {
-			writeError(w, http.StatusBadRequest, codeInvalidRequest,
+			s.batchError(w, http.StatusBadRequest, codeInvalidRequest,
 				fmt.Sprintf("status must be %q or %q, got %s", StatusProcessing, StatusPaused, rawStatus))
 			return
 		}
@@ -375,7 +417,7 @@ func (s *Server) handlePut(w http.ResponseWriter, r *http.Request, acct *account
 			start, err = time.Parse(time.RFC3339Nano, v)
 		}
 		if err != nil {
-			writeError(w, http.StatusBadRequest, codeInvalidRequest,
+			s.batchError(w, http.StatusBadRequest, codeInvalidRequest,
 				fmt.Sprintf("bad scheduledStart %s: check the format of your scheduledStart date (RFC 3339, e.g. 2026-12-01T09:00:00Z)", rawStart))
 			return
 		}
@@ -388,7 +430,7 @@ func (s *Server) handlePut(w http.ResponseWriter, r *http.Request, acct *account
 		return
 	}
 	fail := func(msg string) {
-		writeError(w, http.StatusBadRequest, codeBadRequest, fmt.Sprintf("batch %s is %s: %s", b.id, b.status, msg))
+		s.batchError(w, http.StatusBadRequest, codeBadRequest, fmt.Sprintf("batch %s is %s: %s", b.id, s.wireStatus(b.status), msg))
 	}
 	switch {
 	case status == StatusProcessing:
@@ -416,7 +458,7 @@ func (s *Server) handlePut(w http.ResponseWriter, r *http.Request, acct *account
 		}
 	default: // schedule
 		if !start.After(now) {
-			writeError(w, http.StatusBadRequest, codeInvalidRequest,
+			s.batchError(w, http.StatusBadRequest, codeInvalidRequest,
 				fmt.Sprintf("bad scheduledStart %s: it is not in the future", start.UTC().Format(time.RFC3339)))
 			return
 		}
@@ -457,7 +499,7 @@ type BatchState struct {
 	OwnerName      string
 	Filename       string
 	Type           string
-	Status         string
+	Status         string // as on the wire (see WithPreStartStatuses)
 	NumItems       int
 	NumComplete    int
 	NumColumns     int
@@ -485,7 +527,7 @@ func (s *Server) Batch(id string) (BatchState, bool) {
 		OwnerName:      b.owner.ownerName,
 		Filename:       b.filename,
 		Type:           b.typ,
-		Status:         b.status,
+		Status:         s.wireStatus(b.status),
 		NumItems:       b.numItems,
 		NumComplete:    b.numComplete,
 		NumColumns:     b.numColumns,

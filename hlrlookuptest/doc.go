@@ -96,8 +96,8 @@
 //     blank lines are skipped; a first row whose chosen column holds no digit
 //     is a header, kept for the results; short rows are padded. There is no
 //     size limit unless WithUploadLimits sets one, which then applies to
-//     every upload, since the wire cannot tell a file from a body. A second upload is 409
-//     DATA_ALREADY_LOADED, even while the first is in flight.
+//     every upload, since the wire cannot tell a file from a body. A second
+//     upload is 409 DATA_ALREADY_LOADED, even while the first is in flight.
 //   - Results are only served for COMPLETE batches (else 400 BAD_REQUEST
 //     "results not ready"). The CSV download has the file's own columns first
 //     (their header names, else column_1…column_N), then the result fields
@@ -118,12 +118,13 @@
 //     (national form). timestamp is the time the batch completed.
 //   - Defaults echoed in request_parameters: cache days 0, save_to_cache YES,
 //     get_ported_date, get_landline_status and usa_status NO, empty formats.
-//   - Errors are {"error":"CODE","message":"…"} with the status and code of
-//     WIRE.md's error table, checked in this order: injected fault,
-//     authentication (401), path (404), method (405), Content-Type (415), the
-//     request's own parameters and JSON body (400), the batch (404 unknown or
-//     deleted, 403 another account's), its state (400, 409). An upload body is
-//     read only after the batch checks pass.
+//   - Errors are {"error":"CODE","message":"…"} (unless WithErrorBodies
+//     sets another body) with the status and code of WIRE.md's error table,
+//     checked in this order: injected fault, authentication (401), path
+//     (404), method (405), Content-Type (415), the request's own parameters
+//     and JSON body (400), the batch (404 unknown or deleted, 403 another
+//     account's), its state (400, 409). An upload body is read only after
+//     the batch checks pass.
 //
 // # Lookup assumptions
 //
@@ -144,7 +145,7 @@
 //     any other key is a 400. /mnp and /validate take the same set. The
 //     request body is at most 1 MiB.
 //   - /balance takes only api_key and api_secret and answers the account's
-//     credit as a JSON number.
+//     credit as a JSON number (in the shape WithBalanceAnswer sets).
 //   - Results are in the order of the requests, in the envelope set with
 //     WithLookupEnvelope ({"results":[…]} by default). An HLR record is the
 //     batch record of the same number and options (ResultRecord), stamped
@@ -191,6 +192,31 @@
 //   - The request log records lookups as every request: method, path
 //     (the query is empty), no body; and the ReferenceID and AccountID
 //     headers, with any account's secret in them replaced by "REDACTED".
+//
+// # Variants
+//
+// A few options make the fake contradict one assumed wire detail of WIRE.md
+// each, as the real service might, so that code which checks those details
+// (hlrbatch doctor) can be tested against every wrong assumption in turn.
+// Each leaves everything else as described above. Three older options vary
+// details within what WIRE.md allows: WithJSONEnvelope (row 32),
+// WithLookupEnvelope (row L9) and WithNumericIDs (row 24).
+//
+//   - WithJSONByAccept: the results' format is chosen by the Accept header,
+//     not by format=json (row 19).
+//   - WithPreStartStatuses: other names for NEW and READY, the statuses
+//     before the start (row 26).
+//   - WithListPaging(ListByPage): the list pages by page and per_page, not
+//     by offset and limit, and says so in its envelope (rows 7 and 22).
+//   - WithErrorBodies: the batches endpoints' errors have another body: a
+//     message alone, plain text, or a JSend-style object (row 37, and with
+//     it row 38's codes).
+//   - WithDataAlreadyLoadedStatus: a second upload is refused with another
+//     status than 409 (row 42).
+//   - WithBalanceAnswer: the balance answer in another shape (row L3);
+//     BalanceAnswerLowerCase is a control that stays within the row.
+//   - WithoutLookupFields, WithLookupFieldRenamed: the HLR, MNP or
+//     validation records lack fields, or spell them otherwise (row L10).
 //
 // # Faults and keep-alive
 //

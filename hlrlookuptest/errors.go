@@ -22,8 +22,35 @@ const (
 // maxJSONRequestBody bounds the body of create and PUT requests.
 const maxJSONRequestBody = 1 << 20
 
+// batchError sends an error answer of the batches endpoints: status, and a
+// body holding code and message in the style WithErrorBodies set.
+func (s *Server) batchError(w http.ResponseWriter, status int, code, message string) {
+	switch s.cfg.errorBodies {
+	case ErrorBodyMessage:
+		writeJSON(w, status, struct {
+			Message string `json:"message"`
+		}{message})
+	case ErrorBodyText:
+		b := []byte(message + "\n")
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+		w.WriteHeader(status)
+		_, _ = w.Write(b)
+	case ErrorBodyStatusCode:
+		writeJSON(w, status, struct {
+			Status    string `json:"status"`
+			Code      int    `json:"code"`
+			ErrorCode string `json:"error_code"`
+			Message   string `json:"message"`
+		}{"error", status, code, message})
+	default:
+		writeError(w, status, code, message)
+	}
+}
+
 // writeError sends {"error":code,"message":message} with status: the
-// assumed error body of the batches API.
+// assumed error body of the batches API (the default of batchError) and the
+// documented one of the lookup API.
 func writeError(w http.ResponseWriter, status int, code, message string) {
 	writeJSON(w, status, struct {
 		Error   string `json:"error"`

@@ -16,7 +16,9 @@ const (
 	// FaultStatus answers Fault.Status without applying the request:
 	// 429 with a JSON TOO_MANY_REQUESTS body, 500 with an empty body, 502 and
 	// 504 with a small HTML page, 503 with plain text, any other status with
-	// the JSON error of that status. Retry-After is set when Fault.RetryAfter is.
+	// the JSON error of that status (on the batches endpoints, the JSON
+	// bodies in the style WithErrorBodies sets). Retry-After is set when
+	// Fault.RetryAfter is.
 	FaultStatus
 	// FaultHangUpBefore reads the request body and closes the connection
 	// without applying the request and without a response.
@@ -145,15 +147,16 @@ func (s *Server) takeFaultLocked(method, path, pattern string) *Fault {
 	return nil
 }
 
-// writeFaultStatus sends the canned response of a FaultStatus.
-func writeFaultStatus(w http.ResponseWriter, f *Fault) {
+// writeFaultStatus sends the canned response of a FaultStatus, its JSON
+// error bodies (429 and other 4xx) written by writeErr.
+func writeFaultStatus(w http.ResponseWriter, f *Fault, writeErr func(w http.ResponseWriter, status int, code, message string)) {
 	if f.RetryAfter != "" {
 		w.Header().Set("Retry-After", f.RetryAfter)
 	}
 	text := http.StatusText(f.Status)
 	switch {
 	case f.Status == http.StatusTooManyRequests:
-		writeError(w, f.Status, "TOO_MANY_REQUESTS", "Please try again later")
+		writeErr(w, f.Status, "TOO_MANY_REQUESTS", "Please try again later")
 	case f.Status == http.StatusInternalServerError:
 		w.Header().Set("Content-Length", "0")
 		w.WriteHeader(f.Status)
@@ -167,7 +170,7 @@ func writeFaultStatus(w http.ResponseWriter, f *Fault) {
 		w.WriteHeader(f.Status)
 		fmt.Fprintf(w, "%s: the service is temporarily unavailable, try again later\n", text)
 	case f.Status >= 400 && f.Status < 500:
-		writeError(w, f.Status, codeForStatus(f.Status), "injected fault: "+text)
+		writeErr(w, f.Status, codeForStatus(f.Status), "injected fault: "+text)
 	default:
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.WriteHeader(f.Status)

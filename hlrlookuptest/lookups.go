@@ -1,6 +1,7 @@
 package hlrlookuptest
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
@@ -8,8 +9,11 @@ import (
 	"mime"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/seed682fd871/hlrlookup"
 )
 
 // The lookup endpoints of LOOKUPS.md, under lookupPrefix.
@@ -93,10 +97,7 @@ func (s *Server) serveLookup(w http.ResponseWriter, r *http.Request, kind string
 		s.mu.Lock()
 		credits := s.balances[acct.key]
 		s.mu.Unlock()
-		writeJSON(w, http.StatusOK, struct {
-			Status  string
-			Credits float64
-		}{"OK", credits})
+		writeJSON(w, http.StatusOK, balanceBody(s.cfg.balanceAnswer, credits))
 		return
 	}
 	items, msg := parseLookupItems(obj["requests"])
@@ -119,6 +120,11 @@ func (s *Server) serveLookup(w http.ResponseWriter, r *http.Request, kind string
 		records[i] = s.lookupNumberLocked(acct, kind, it, now)
 	}
 	s.mu.Unlock()
+	if edits := s.cfg.lookupEdits[hlrlookup.LookupKind(kind)]; len(edits) > 0 {
+		for i, rec := range records {
+			records[i] = editRecord(rec, edits)
+		}
+	}
 	var out any = struct {
 		Results []any `json:"results"`
 	}{records}
@@ -131,6 +137,30 @@ func (s *Server) serveLookup(w http.ResponseWriter, r *http.Request, kind string
 	// service's do: the SDK compares them to tell a cached answer.
 	w.Header().Set("Date", now.UTC().Format(http.TimeFormat))
 	writeJSON(w, http.StatusOK, out)
+}
+
+// balanceBody is the answer of /balance with credits, in the shape a says.
+func balanceBody(a BalanceAnswer, credits float64) any {
+	type statusCredits struct {
+		Status  string
+		Credits float64
+	}
+	switch a {
+	case BalanceAnswerLowerCase:
+		return struct {
+			Status  string `json:"status"`
+			Credits string `json:"credits"`
+		}{"OK", strconv.FormatFloat(credits, 'f', -1, 64)}
+	case BalanceAnswerBody:
+		return struct {
+			Body statusCredits `json:"body"`
+		}{statusCredits{"OK", credits}}
+	case BalanceAnswerBalance:
+		return struct {
+			Balance string `json:"balance"`
+		}{strconv.FormatFloat(credits, 'f', 2, 64)}
+	}
+	return statusCredits{"OK", credits}
 }
 
 // account finds the account with key and secret, or nil.
@@ -295,4 +325,105 @@ func disposableOf(r resultRecord) string {
 		return "YES"
 	}
 	return "NO"
+}
+
+// sampleLookupRecord is a record kind answers for a well-formed number, as
+// json.Unmarshal into a map gives it; false for an unknown kind.
+func sampleLookupRecord(kind string) (map[string]any, bool) {
+	switch kind {
+	case kindHLR, kindMNP, kindValidate:
+	default:
+		return nil, false
+	}
+	b, err := json.Marshal(shapeRecord(kind, makeRecord("447700900123", defaultArgs(), time.Time{})))
+	if err != nil {
+		panic(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		panic(err)
+	}
+	return m, true
+}
+
+// fieldEdit is one change WithoutLookupFields or WithLookupFieldRenamed
+// makes to a lookup record.
+type fieldEdit struct {
+	path    []string // a key, or a key and a key in its object
+	newName string   // "": drop the field
+}
+
+// editRecord returns rec's JSON with edits applied in order, its other
+// fields in their order.
+func editRecord(rec any, edits []fieldEdit) json.RawMessage {
+	b, err := json.Marshal(rec)
+	if err != nil {
+		panic(err)
+	}
+	for _, e := range edits {
+		b = editObject(b, e.path, e.newName)
+	}
+	return b
+}
+
+// editObject drops (newName "") or renames the field at path of the JSON
+// object obj; a path that is not there leaves obj as it is.
+func editObject(obj []byte, path []string, newName string) []byte {
+	members := objectMembers(obj)
+	i := slices.IndexFunc(members, func(m member) bool { return m.key == path[0] })
+	switch {
+	case i < 0:
+		return obj
+	case len(path) > 1:
+		if !bytes.HasPrefix(members[i].value, []byte("{")) {
+			return obj
+		}
+		members[i].value = editObject(members[i].value, path[1:], newName)
+	case newName == "":
+		members = slices.Delete(members, i, i+1)
+	default:
+		members[i].key = newName
+	}
+	var out bytes.Buffer
+	out.WriteByte('{')
+	for j, m := range members {
+		if j > 0 {
+			out.WriteByte(',')
+		}
+		k, _ := json.Marshal(m.key)
+		out.Write(k)
+		out.WriteByte(':')
+		out.Write(m.value)
+	}
+	out.WriteByte('}')
+	return out.Bytes()
+}
+
+// member is one key and value of a JSON object.
+type member struct {
+	key   string
+	value json.RawMessage
+}
+
+// objectMembers splits the JSON object obj (made by json.Marshal) into its
+// members, in order.
+func objectMembers(obj []byte) []member {
+	dec := json.NewDecoder(bytes.NewReader(obj))
+	if _, err := dec.Token(); err != nil { // {
+		panic(err)
+	}
+	var members []member
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			panic(err)
+		}
+		var m member
+		m.key, _ = tok.(string)
+		if err := dec.Decode(&m.value); err != nil {
+			panic(err)
+		}
+		members = append(members, m)
+	}
+	return members
 }

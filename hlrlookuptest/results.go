@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"io"
+	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -315,11 +316,18 @@ func insufficientCreditRecord(number string, args argValues) resultRecord {
 	return resultRecord{Error: "INSUFFICIENT_CREDIT", RequestParameters: rec.RequestParameters}
 }
 
-// handleResults serves GET /batches/{id}/results[?format=json|csv].
+// handleResults serves GET /batches/{id}/results[?format=json|csv], or,
+// WithJSONByAccept, in the format the Accept header prefers.
 func (s *Server) handleResults(w http.ResponseWriter, r *http.Request, acct *account, id string) {
 	format := strings.ToLower(r.URL.Query().Get("format"))
-	if format != "" && format != "csv" && format != "json" {
-		writeError(w, http.StatusBadRequest, codeBadRequest,
+	switch {
+	case s.cfg.jsonByAccept:
+		format = "csv"
+		if prefersJSON(r.Header.Values("Accept")) {
+			format = "json"
+		}
+	case format != "" && format != "csv" && format != "json":
+		s.batchError(w, http.StatusBadRequest, codeBadRequest,
 			fmt.Sprintf("parameter format must be csv or json, got %q", r.URL.Query().Get("format")))
 		return
 	}
@@ -330,9 +338,9 @@ func (s *Server) handleResults(w http.ResponseWriter, r *http.Request, acct *acc
 		return
 	}
 	if b.status != StatusComplete {
-		st := b.status
+		st := s.wireStatus(b.status)
 		s.mu.Unlock()
-		writeError(w, http.StatusBadRequest, codeBadRequest,
+		s.batchError(w, http.StatusBadRequest, codeBadRequest,
 			fmt.Sprintf("results not ready: batch %s is %s", id, st))
 		return
 	}
@@ -348,13 +356,66 @@ func (s *Server) handleResults(w http.ResponseWriter, r *http.Request, acct *acc
 	}
 	var cw countingWriter
 	if err := render(&cw); err != nil {
-		writeError(w, http.StatusInternalServerError, "INTERNAL", err.Error())
+		s.batchError(w, http.StatusInternalServerError, "INTERNAL", err.Error())
 		return
 	}
 	w.Header().Set("Content-Type", ctype)
 	w.Header().Set("Content-Length", strconv.FormatInt(cw.n, 10))
 	w.WriteHeader(http.StatusOK)
 	_ = render(w)
+}
+
+// prefersJSON reports whether the Accept header (all its lines) gives
+// application/json a strictly higher q-value than text/csv. Each type's q
+// comes from the most specific media range that matches it (type/subtype,
+// then type/*, then */*), 0 when none does; a range that does not parse, or
+// whose q is not a number from 0 to 1, is ignored. Without any range both
+// are acceptable alike, so CSV wins.
+func prefersJSON(accept []string) bool {
+	qJSON, qCSV := acceptQuality(accept, "application", "json"), acceptQuality(accept, "text", "csv")
+	return qJSON > qCSV
+}
+
+// acceptQuality is the q-value the Accept header lines give typ/sub: that
+// of the most specific matching range; 1 when there is no range at all.
+func acceptQuality(accept []string, typ, sub string) float64 {
+	q, best, ranges := 0.0, 0, 0
+	for _, line := range accept {
+		for part := range strings.SplitSeq(line, ",") {
+			if strings.TrimSpace(part) == "" {
+				continue
+			}
+			mt, params, err := mime.ParseMediaType(part)
+			if err != nil {
+				continue
+			}
+			v := 1.0
+			if qs, ok := params["q"]; ok {
+				v, err = strconv.ParseFloat(qs, 64)
+				if err != nil || !(v >= 0 && v <= 1) {
+					continue
+				}
+			}
+			ranges++
+			rt, rs, _ := strings.Cut(mt, "/")
+			spec := 0
+			switch {
+			case rt == typ && rs == sub:
+				spec = 3
+			case rt == typ && rs == "*":
+				spec = 2
+			case rt == "*" && rs == "*":
+				spec = 1
+			}
+			if spec > best {
+				q, best = v, spec
+			}
+		}
+	}
+	if ranges == 0 {
+		return 1
+	}
+	return q
 }
 
 // writeCSV streams the CSV download: a header row, then one row per number.

@@ -228,7 +228,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch fault.Kind {
 	case FaultStatus:
 		drain(body)
-		writeFaultStatus(w, fault)
+		errorWriter := s.batchError // the fault's JSON body as the batches API's errors
+		if rt.apiv2 {
+			errorWriter = writeError
+		}
+		writeFaultStatus(w, fault, errorWriter)
 		finish(fault.Status, false)
 	case FaultHangUpBefore:
 		drain(body)
@@ -299,7 +303,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt route) {
 	acct, ok := s.authenticate(r)
 	if !ok {
 		drain(r.Body)
-		writeError(w, http.StatusUnauthorized, codeUnauthorized,
+		s.batchError(w, http.StatusUnauthorized, codeUnauthorized,
 			"missing or wrong apikey or secret: check your KEY or SECRET")
 		return
 	}
@@ -342,12 +346,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt route) {
 		}
 	default:
 		drain(r.Body)
-		writeError(w, http.StatusNotFound, codeNotFound, "no such path: "+r.URL.Path)
+		s.batchError(w, http.StatusNotFound, codeNotFound, "no such path: "+r.URL.Path)
 		return
 	}
 	drain(r.Body)
 	w.Header().Set("Allow", strings.Join(allowed, ", "))
-	writeError(w, http.StatusMethodNotAllowed, codeInvalidRequest,
+	s.batchError(w, http.StatusMethodNotAllowed, codeInvalidRequest,
 		"wrong request type "+r.Method+" for "+rt.pattern+"; use "+strings.Join(allowed, " or "))
 }
 

@@ -25,7 +25,7 @@ type parsedUpload struct {
 
 // handleUpload serves POST /batches/{id}/source[?column=N].
 func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request, acct *account, id string) {
-	if !checkContentType(w, r, "text/csv", "text/plain") {
+	if !s.checkContentType(w, r, "text/csv", "text/plain") {
 		return
 	}
 	column := 0
@@ -33,7 +33,7 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request, acct *acco
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {
 			drain(r.Body)
-			writeError(w, http.StatusBadRequest, codeBadRequest,
+			s.batchError(w, http.StatusBadRequest, codeBadRequest,
 				fmt.Sprintf("parameter column must be a non-negative integer (0 = column A), got %q", v))
 			return
 		}
@@ -53,7 +53,7 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request, acct *acco
 	}
 	if loaded {
 		drain(r.Body)
-		writeError(w, http.StatusConflict, codeDataAlreadyLoaded,
+		s.batchError(w, s.cfg.dataLoadedStatus, codeDataAlreadyLoaded,
 			fmt.Sprintf("batch %s already has data loaded", id))
 		return
 	}
@@ -61,7 +61,7 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request, acct *acco
 	up, err := s.parseUpload(r.Body, column)
 	if err != nil {
 		drain(r.Body)
-		writeError(w, http.StatusBadRequest, codeBadRequest, err.Error())
+		s.batchError(w, http.StatusBadRequest, codeBadRequest, err.Error())
 		return
 	}
 
@@ -71,7 +71,7 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request, acct *acco
 		return
 	}
 	if b.uploads > 0 {
-		writeError(w, http.StatusConflict, codeDataAlreadyLoaded,
+		s.batchError(w, s.cfg.dataLoadedStatus, codeDataAlreadyLoaded,
 			fmt.Sprintf("batch %s already has data loaded", id))
 		return
 	}
