@@ -18,7 +18,7 @@ import (
 //     followed them last time, so that a record whose keys come in the
 //     order of the one before is matched by comparing bytes, not by folding
 //     and looking up each key;
-//   - per key, a few recent short values (as written and unescaped), so that
+//   - per key, its short values (as written and unescaped), so that
 //     statuses, network names and countries are shared, not copied per
 //     record; and the last parsed number or timestamp with its text.
 //
@@ -26,18 +26,22 @@ import (
 // copied into one string per record, its fields substrings of it: a Result
 // holds its own bytes and the shared short values, nothing of other records.
 type recordDecoder struct {
-	top    *jsonObject // the record object's keys; nil until the first record
-	cached int         // bytes held by cached keys, bounded by maxJSONKeyCache
+	top       *jsonObject // the record object's keys; nil until the first record
+	cached    int         // bytes held by remembered keys, bounded by maxJSONKeyCache
+	shared    int         // bytes held by shared values, bounded by maxJSONValueCache
+	extraHint int         // the size of the previous record's Extra
 
 	// The record being decoded.
-	s      []byte
-	i      int
-	res    *Result
-	err    error    // why the scan stopped, when not a syntax error
-	uniq   []byte   // the record's own string, being built
-	ops    []jsonOp // string fields and Extra entries to set, in order
-	nExtra int      // Extra entries among ops
-	tmp    []byte   // unescaped text of the current string
+	s            []byte
+	i            int
+	res          *Result
+	err          error    // why the scan stopped, when not a syntax error
+	uniq         []byte   // the record's own string, being built
+	ops          []jsonOp // what is set from it once it is made, in order
+	opExtra      []string // the Extra keys of ops
+	pending      uint64   // the fields (bit 1<<field) that ops set
+	pendingExtra int      // the Extra entries that ops set
+	tmp          []byte   // unescaped text of the current string
 }
 
 // jsonObject is what is known of one object of the records: the record
@@ -59,36 +63,40 @@ type jsonMember struct {
 	extra    string      // its path (keys as written, unescaped, joined by '.'): the Extra key
 	knownObj string      // at the top: the folded name of a known nested object ("" if none)
 	child    *jsonObject
-	vals     *jsonValues // recent short string values, nil until one is met
+	vals     *jsonValues // its short values, nil until one is met
 	parsed   parsedValue // the last value of a parsed field
 	hasValue bool        // parsed is set
 }
 
-// jsonValues holds a key's recent short values. It turns itself off for a
-// key whose values do not repeat (a UUID, a number), so that such values cost
-// one comparison of nothing.
+// jsonValues holds a key's short values, shared by the records that hold
+// them. It turns itself off for a key whose values do not repeat (a UUID, a
+// number), so that such values cost nothing more than being copied.
 type jsonValues struct {
-	slots        [jsonValueSlots]struct{ raw, val string } // as written, unescaped
-	n            int                                       // slots in use
-	next         int                                       // the slot to reuse next, once all are in use
+	last         jsonValue            // the value met last
+	byRaw        map[string]jsonValue // by the value as written
 	hits, misses int
 	off          bool
 }
 
+// jsonValue is a shared value, as written (escapes not decoded) and as
+// decoded (the same string when they are equal).
+type jsonValue struct{ raw, val string }
+
 const (
-	jsonValueSlots   = 8
-	maxJSONValueLen  = 64      // longer values are never shared
-	maxJSONKeyCached = 256     // longer keys are never remembered
-	maxJSONKeyCache  = 1 << 20 // bytes of keys and paths remembered per download
+	maxJSONValueLen   = 64      // longer values are never shared
+	maxJSONValues     = 256     // values shared per key
+	maxJSONValueCache = 1 << 20 // bytes of values shared per download
+	maxJSONKeyCached  = 256     // longer keys are never remembered
+	maxJSONKeyCache   = 1 << 20 // bytes of keys and paths remembered per download
 )
 
-// jsonOp is a string to set once the record's own string is made: val, or
-// uniq[start:end] when inUniq.
+// jsonOp sets a string field (or the Extra entry opExtra[extra]) to
+// uniq[start:end] once the record's own string is made.
 type jsonOp struct {
-	key        *jsonMember
-	val        string
-	start, end int
-	inUniq     bool
+	field      jsonField
+	dead       bool // a later member set the same field or entry
+	extra      int32
+	start, end int32
 }
 
 // convert decodes the record raw (a whole JSON value, as value reads it) at
@@ -130,7 +138,7 @@ func (d *recordDecoder) scan(s []byte, depth int) (res *Result, n int, ok bool) 
 	}
 	d.s, d.i, d.err = s, 0, nil
 	d.res = &Result{}
-	d.uniq, d.ops, d.nExtra = d.uniq[:0], d.ops[:0], 0
+	d.uniq, d.ops, d.opExtra, d.pending, d.pendingExtra = d.uniq[:0], d.ops[:0], d.opExtra[:0], 0, 0
 	ok = d.object(d.top, depth)
 	res, d.res, d.s = d.res, nil, nil
 	if !ok {
@@ -140,29 +148,26 @@ func (d *recordDecoder) scan(s []byte, depth int) (res *Result, n int, ok bool) 
 	return res, d.i, true
 }
 
-// finish makes the record's own string and sets the string fields and
-// Extra entries, in the record's order (the later of two members wins).
+// finish makes the record's own string and sets from it the string fields
+// and Extra entries that are not shared, in the record's order.
 func (d *recordDecoder) finish(res *Result) {
-	var own string
-	if len(d.uniq) > 0 {
-		own = string(d.uniq)
-	}
-	if d.nExtra > 0 {
-		res.Extra = make(map[string]string, d.nExtra)
-	}
-	for i := range d.ops {
-		op := &d.ops[i]
-		v := op.val
-		if op.inUniq {
-			v = own[op.start:op.end]
+	if len(d.ops) > 0 {
+		own := string(d.uniq)
+		for _, op := range d.ops {
+			switch v := own[op.start:op.end]; {
+			case op.dead:
+			case op.field != fieldNone:
+				res.setString(op.field, v)
+			default:
+				if res.Extra == nil {
+					res.Extra = make(map[string]string, d.extraHint)
+				}
+				res.Extra[d.opExtra[op.extra]] = v
+			}
 		}
-		if f := op.key.field; f != fieldNone {
-			res.setString(f, v)
-		} else {
-			res.Extra[op.key.extra] = v
-		}
-		op.val = ""
+		clear(d.opExtra)
 	}
+	d.extraHint = len(res.Extra)
 }
 
 // object reads an object, at nesting level depth, whose '{' is at d.i.
@@ -292,14 +297,14 @@ func (d *recordDecoder) member(obj *jsonObject, k *jsonMember, depth int) bool {
 		}
 		d.i = end
 		d.tmp = appendCompactJSON(d.tmp[:0], s[i:end])
-		return d.text(k, nil, d.tmp, false)
+		return d.text(k, nil, d.tmp)
 	case 'n':
 		if !literalAt(s, i, "null") {
 			return false
 		}
 		d.i = i + 4
 		if k.field == fieldNone && k.knownObj == "" {
-			d.op(jsonOp{key: k}) // "" in Extra; null leaves a field or a known object alone
+			d.set(k, "") // "" in Extra; null leaves a field or a known object alone
 		}
 		return true
 	case 't', 'f':
@@ -311,29 +316,26 @@ func (d *recordDecoder) member(obj *jsonObject, k *jsonMember, depth int) bool {
 			return false
 		}
 		d.i = i + len(lit)
-		return d.text(k, s[i:d.i], s[i:d.i], false)
+		return d.text(k, s[i:d.i], s[i:d.i])
 	default:
 		end := jsonNumberEnd(s, i)
 		if end < 0 {
 			return false
 		}
 		d.i = end
-		return d.text(k, s[i:end], s[i:end], false)
+		return d.text(k, s[i:end], s[i:end])
 	}
 }
 
 // stringValue reads the string value of k whose contents start at i.
 func (d *recordDecoder) stringValue(k *jsonMember, i int) bool {
 	s := d.s
-	if vs := k.vals; vs != nil && !vs.off {
-		for j := range vs.n {
-			if sl := &vs.slots[j]; stringAt(s, i, sl.raw) {
-				vs.hits++
-				d.i = i + len(sl.raw) + 1
-				d.op(jsonOp{key: k, val: sl.val})
-				return true
-			}
-		}
+	vs := k.vals
+	if vs != nil && !vs.off && vs.last.raw != "" && stringAt(s, i, vs.last.raw) {
+		vs.hits++
+		d.i = i + len(vs.last.raw) + 1
+		d.set(k, vs.last.val)
+		return true
 	}
 	j := i
 	for j < len(s) && jsonPlain[s[j]] {
@@ -344,21 +346,20 @@ func (d *recordDecoder) stringValue(k *jsonMember, i int) bool {
 	}
 	if s[j] == '"' {
 		d.i = j + 1
-		return d.text(k, s[i:j], s[i:j], true)
+		return d.text(k, s[i:j], s[i:j])
 	}
 	v, end, ok := d.unquote(s, i)
 	if !ok {
 		return false
 	}
 	d.i = end + 1
-	return d.text(k, s[i:end], v, true)
+	return d.text(k, s[i:end], v)
 }
 
 // text sets k's value from its text v (a string unescaped, a number or a
 // literal as written, an array compacted); raw is v as written when it may
-// be remembered (a string or a scalar), nil otherwise; looked tells that the
-// remembered values were compared with it already.
-func (d *recordDecoder) text(k *jsonMember, raw, v []byte, looked bool) bool {
+// be shared (a string or a scalar), nil otherwise.
+func (d *recordDecoder) text(k *jsonMember, raw, v []byte) bool {
 	if f := k.field; f != fieldNone && !f.isString() {
 		if !k.hasValue || k.parsed.text != string(v) {
 			pv, err := parseField(f, string(v))
@@ -376,7 +377,7 @@ func (d *recordDecoder) text(k *jsonMember, raw, v []byte, looked bool) bool {
 		return true
 	}
 	if len(v) == 0 {
-		d.op(jsonOp{key: k})
+		d.set(k, "")
 		return true
 	}
 	if raw != nil && len(raw) <= maxJSONValueLen {
@@ -386,44 +387,84 @@ func (d *recordDecoder) text(k *jsonMember, raw, v []byte, looked bool) bool {
 			k.vals = vs
 		}
 		if !vs.off {
-			if !looked {
-				for j := range vs.n {
-					if sl := &vs.slots[j]; sl.raw == string(raw) {
-						vs.hits++
-						d.op(jsonOp{key: k, val: sl.val})
-						return true
-					}
-				}
+			if sv, ok := vs.byRaw[string(raw)]; ok {
+				vs.hits++
+				vs.last = sv
+				d.set(k, sv.val)
+				return true
 			}
-			if vs.misses++; vs.misses > 16 && vs.misses > vs.hits {
-				vs.off = true
-			} else {
-				val := string(v)
-				j := vs.n
-				if j < jsonValueSlots {
-					vs.n++
-				} else {
-					j, vs.next = vs.next, (vs.next+1)%jsonValueSlots
+			vs.misses++
+			switch {
+			case vs.misses > 64 && vs.misses*2 > vs.hits:
+				vs.off = true // its values do not repeat
+			case len(vs.byRaw) < maxJSONValues && d.shared+len(raw)+len(v) <= maxJSONValueCache:
+				sv := jsonValue{val: string(v)}
+				sv.raw = sv.val
+				if string(raw) != sv.val {
+					sv.raw = string(raw)
+					d.shared += len(sv.raw)
 				}
-				sl := &vs.slots[j]
-				sl.raw, sl.val = val, val
-				if string(raw) != val {
-					sl.raw = string(raw)
+				d.shared += len(sv.val)
+				if vs.byRaw == nil {
+					vs.byRaw = make(map[string]jsonValue)
 				}
-				d.op(jsonOp{key: k, val: val})
+				vs.byRaw[sv.raw] = sv
+				vs.last = sv
+				d.set(k, sv.val)
 				return true
 			}
 		}
 	}
-	start := len(d.uniq)
-	d.uniq = append(d.uniq, v...)
-	d.op(jsonOp{key: k, start: start, end: len(d.uniq), inUniq: true})
+	d.setOwn(k, v)
 	return true
 }
 
-func (d *recordDecoder) op(op jsonOp) {
-	if op.key.field == fieldNone {
-		d.nExtra++
+// set sets k's field or Extra entry to v, a shared string or "".
+func (d *recordDecoder) set(k *jsonMember, v string) {
+	if f := k.field; f != fieldNone {
+		if d.pending&(1<<f) != 0 {
+			d.drop(f, "")
+		}
+		d.res.setString(f, v)
+		return
+	}
+	if d.pendingExtra > 0 {
+		d.drop(fieldNone, k.extra)
+	}
+	if d.res.Extra == nil {
+		d.res.Extra = make(map[string]string, d.extraHint)
+	}
+	d.res.Extra[k.extra] = v
+}
+
+// drop forgets what ops would set the field f (or, for fieldNone, the
+// Extra entry extra) to: a later member sets it.
+func (d *recordDecoder) drop(f jsonField, extra string) {
+	for i := range d.ops {
+		op := &d.ops[i]
+		if op.dead || op.field != f || f == fieldNone && d.opExtra[op.extra] != extra {
+			continue
+		}
+		op.dead = true
+		if f == fieldNone {
+			d.pendingExtra--
+		}
+	}
+	d.pending &^= 1 << f
+}
+
+// setOwn sets k's field or Extra entry to v, copied into the record's own
+// string.
+func (d *recordDecoder) setOwn(k *jsonMember, v []byte) {
+	op := jsonOp{field: k.field, start: int32(len(d.uniq))}
+	d.uniq = append(d.uniq, v...)
+	op.end = int32(len(d.uniq))
+	if k.field != fieldNone {
+		d.pending |= 1 << k.field
+	} else {
+		op.extra = int32(len(d.opExtra))
+		d.opExtra = append(d.opExtra, k.extra)
+		d.pendingExtra++
 	}
 	d.ops = append(d.ops, op)
 }

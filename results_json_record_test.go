@@ -184,33 +184,47 @@ func TestReadResultsJSONRememberedAgreesWithEncodingJSON(t *testing.T) {
 
 // What the decoder remembers is bounded whatever the keys and values: keys
 // and paths by maxJSONKeyCache bytes per download, shared values by their
-// length and number.
+// length, their number per key and maxJSONValueCache bytes per download.
 func TestReadResultsJSONMemoryBounded(t *testing.T) {
 	t.Parallel()
 	var d recordDecoder
 	long := strings.Repeat("v", 100)
-	for i := range 20_000 {
-		rec := fmt.Sprintf(`{"key_%d_%s":"%s%d","note":"%s","error":"NONE","meta":{"k%d":1}}`, i, strings.Repeat("k", i%300), long, i, long, i)
-		res, n, ok := d.scan([]byte(rec), 2)
-		if !ok || n != len(rec) {
+	for i := range 4_000 {
+		var rec strings.Builder
+		key := fmt.Sprintf("key_%d_%s", i, strings.Repeat("k", i%1000))
+		fmt.Fprintf(&rec, `{%q:"%s%d","note":"%s","error":"NONE","meta":{"k%d":1}`, key, long, i, long, i)
+		for c := range 80 { // values that repeat, too many to share them all
+			fmt.Fprintf(&rec, `,"c%d":"%s%d"`, c, strings.Repeat("w", 54), i/4)
+		}
+		rec.WriteString("}")
+		res, n, ok := d.scan([]byte(rec.String()), 2)
+		if !ok || n != rec.Len() {
 			t.Fatalf("record %d not decoded: %v", i, d.err)
 		}
-		if got := res.Extra[fmt.Sprintf("key_%d_%s", i, strings.Repeat("k", i%300))]; got != long+fmt.Sprint(i) {
-			t.Fatalf("record %d: Extra %v", i, res.Extra)
+		if got := res.Extra[key]; got != long+fmt.Sprint(i) {
+			t.Fatalf("record %d: Extra[%q] = %q", i, key, got)
+		}
+		if got, want := res.Extra["c79"], strings.Repeat("w", 54)+fmt.Sprint(i/4); got != want {
+			t.Fatalf("record %d: Extra[c79] = %q, want %q", i, got, want)
 		}
 	}
 	if d.cached > maxJSONKeyCache {
 		t.Errorf("%d bytes of keys remembered, want at most %d", d.cached, maxJSONKeyCache)
 	}
 	var walk func(o *jsonObject)
-	keys := 0
+	keys, values, bytes := 0, 0, 0
 	walk = func(o *jsonObject) {
 		for _, k := range o.keys {
 			keys++
 			if k.vals != nil {
-				for j := range k.vals.n {
-					if len(k.vals.slots[j].val) > maxJSONValueLen || len(k.vals.slots[j].raw) > maxJSONValueLen {
-						t.Errorf("key %q remembers a value of %d bytes", k.raw, len(k.vals.slots[j].val))
+				if len(k.vals.byRaw) > maxJSONValues {
+					t.Errorf("key %q shares %d values", k.raw, len(k.vals.byRaw))
+				}
+				for raw, v := range k.vals.byRaw {
+					values++
+					bytes += len(raw)
+					if len(v.val) > maxJSONValueLen || len(raw) > maxJSONValueLen {
+						t.Errorf("key %q shares a value of %d bytes", k.raw, len(raw))
 					}
 				}
 			}
@@ -220,7 +234,10 @@ func TestReadResultsJSONMemoryBounded(t *testing.T) {
 		}
 	}
 	walk(d.top)
-	t.Logf("%d keys remembered, %d bytes", keys, d.cached)
+	if bytes > maxJSONValueCache || d.shared > maxJSONValueCache {
+		t.Errorf("%d bytes of values shared (%d counted), want at most %d", bytes, d.shared, maxJSONValueCache)
+	}
+	t.Logf("%d keys remembered, %d bytes; %d values shared, %d bytes", keys, d.cached, values, d.shared)
 }
 
 // A Result that is kept holds its own bytes and the short values it shares,
