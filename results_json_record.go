@@ -58,6 +58,7 @@ type jsonObject struct {
 // jsonMember is one key of a jsonObject: what its value sets.
 type jsonMember struct {
 	raw      string      // the key as written, between the quotes
+	q        quoted      // raw and its quote
 	next     *jsonMember // the key that followed it last time
 	field    jsonField   // the known field it sets, or fieldNone (Extra)
 	extra    string      // its path (keys as written, unescaped, joined by '.'): the Extra key
@@ -72,15 +73,10 @@ type jsonMember struct {
 // them. It turns itself off for a key whose values do not repeat (a UUID, a
 // number), so that such values cost nothing more than being copied.
 type jsonValues struct {
-	last         jsonValue            // the value met last
-	byRaw        map[string]jsonValue // by the value as written
+	table        jsonValueTable
 	hits, misses int
 	off          bool
 }
-
-// jsonValue is a shared value, as written (escapes not decoded) and as
-// decoded (the same string when they are equal).
-type jsonValue struct{ raw, val string }
 
 const (
 	maxJSONValueLen   = 64      // longer values are never shared
@@ -200,9 +196,9 @@ func (d *recordDecoder) object(obj *jsonObject, depth int) bool {
 		}
 		i++
 		var k *jsonMember
-		if want != nil && stringAt(s, i, want.raw) {
+		if want != nil && want.q.at(s, i) {
 			k = want
-			i += len(want.raw) + 1
+			i += len(want.q.text)
 		} else {
 			end := jsonStringEnd(s, i)
 			if end < 0 {
@@ -255,6 +251,7 @@ func (d *recordDecoder) key(obj *jsonObject, s []byte, i, end int) *jsonMember {
 		folded = foldJSONKey(folded)
 	}
 	k := &jsonMember{raw: string(raw), extra: obj.path + string(name)}
+	k.q = newQuoted(k.raw)
 	switch {
 	case obj.top:
 		k.field = jsonFieldNames[folded]
@@ -316,31 +313,29 @@ func (d *recordDecoder) member(obj *jsonObject, k *jsonMember, depth int) bool {
 			return false
 		}
 		d.i = i + len(lit)
-		return d.text(k, s[i:d.i], s[i:d.i])
+		return d.text(k, nil, s[i:d.i])
 	default:
 		end := jsonNumberEnd(s, i)
 		if end < 0 {
 			return false
 		}
 		d.i = end
-		return d.text(k, s[i:end], s[i:end])
+		return d.text(k, nil, s[i:end])
 	}
 }
 
 // stringValue reads the string value of k whose contents start at i.
 func (d *recordDecoder) stringValue(k *jsonMember, i int) bool {
 	s := d.s
-	vs := k.vals
-	if vs != nil && !vs.off && vs.last.raw != "" && stringAt(s, i, vs.last.raw) {
-		vs.hits++
-		d.i = i + len(vs.last.raw) + 1
-		d.set(k, vs.last.val)
-		return true
+	if vs := k.vals; vs != nil && !vs.off && len(s)-i >= 8 {
+		if v := vs.table.find(s, i); v != nil {
+			vs.hits++
+			d.i = i + len(v.q.text)
+			d.set(k, v.val)
+			return true
+		}
 	}
-	j := i
-	for j < len(s) && jsonPlain[s[j]] {
-		j++
-	}
+	j := jsonPlainEnd(s, i)
 	if j >= len(s) {
 		return false
 	}
@@ -358,7 +353,7 @@ func (d *recordDecoder) stringValue(k *jsonMember, i int) bool {
 
 // text sets k's value from its text v (a string unescaped, a number or a
 // literal as written, an array compacted); raw is v as written when it may
-// be shared (a string or a scalar), nil otherwise.
+// be shared (a string), nil otherwise.
 func (d *recordDecoder) text(k *jsonMember, raw, v []byte) bool {
 	if f := k.field; f != fieldNone && !f.isString() {
 		if !k.hasValue || k.parsed.text != string(v) {
@@ -387,30 +382,17 @@ func (d *recordDecoder) text(k *jsonMember, raw, v []byte) bool {
 			k.vals = vs
 		}
 		if !vs.off {
-			if sv, ok := vs.byRaw[string(raw)]; ok {
-				vs.hits++
-				vs.last = sv
-				d.set(k, sv.val)
-				return true
-			}
+			// Not found by stringValue (or not looked for, at the end of
+			// the input): shared from now on, if it may be.
 			vs.misses++
 			switch {
 			case vs.misses > 64 && vs.misses*2 > vs.hits:
 				vs.off = true // its values do not repeat
-			case len(vs.byRaw) < maxJSONValues && d.shared+len(raw)+len(v) <= maxJSONValueCache:
-				sv := jsonValue{val: string(v)}
-				sv.raw = sv.val
-				if string(raw) != sv.val {
-					sv.raw = string(raw)
-					d.shared += len(sv.raw)
-				}
-				d.shared += len(sv.val)
-				if vs.byRaw == nil {
-					vs.byRaw = make(map[string]jsonValue)
-				}
-				vs.byRaw[sv.raw] = sv
-				vs.last = sv
-				d.set(k, sv.val)
+			case vs.table.n < maxJSONValues && d.shared+len(raw)+len(v) <= maxJSONValueCache:
+				val := string(v)
+				d.shared += len(raw) + len(val)
+				vs.table.add(string(raw), val)
+				d.set(k, val)
 				return true
 			}
 		}
@@ -457,8 +439,18 @@ func (d *recordDecoder) drop(f jsonField, extra string) {
 // string.
 func (d *recordDecoder) setOwn(k *jsonMember, v []byte) {
 	op := jsonOp{field: k.field, start: int32(len(d.uniq))}
-	d.uniq = append(d.uniq, v...)
-	op.end = int32(len(d.uniq))
+	// A value that ends one met before in the record (a number as
+	// formatted and as detected, without its '+') is not copied again.
+	for _, o := range d.ops {
+		if n := int(o.end - o.start); n >= len(v) && string(d.uniq[o.end-int32(len(v)):o.end]) == string(v) {
+			op.start = o.end - int32(len(v))
+			break
+		}
+	}
+	if op.start == int32(len(d.uniq)) {
+		d.uniq = append(d.uniq, v...)
+	}
+	op.end = op.start + int32(len(v))
 	if k.field != fieldNone {
 		d.pending |= 1 << k.field
 	} else {

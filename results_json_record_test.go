@@ -217,14 +217,17 @@ func TestReadResultsJSONMemoryBounded(t *testing.T) {
 		for _, k := range o.keys {
 			keys++
 			if k.vals != nil {
-				if len(k.vals.byRaw) > maxJSONValues {
-					t.Errorf("key %q shares %d values", k.raw, len(k.vals.byRaw))
+				if k.vals.table.n > maxJSONValues {
+					t.Errorf("key %q shares %d values", k.raw, k.vals.table.n)
 				}
-				for raw, v := range k.vals.byRaw {
+				for _, v := range k.vals.table.slots {
+					if v.q.text == "" {
+						continue
+					}
 					values++
-					bytes += len(raw)
-					if len(v.val) > maxJSONValueLen || len(raw) > maxJSONValueLen {
-						t.Errorf("key %q shares a value of %d bytes", k.raw, len(raw))
+					bytes += len(v.q.text) - 1 + len(v.val)
+					if len(v.val) > maxJSONValueLen || len(v.q.text) > maxJSONValueLen+1 {
+						t.Errorf("key %q shares a value of %d bytes", k.raw, len(v.q.text)-1)
 					}
 				}
 			}
