@@ -608,13 +608,6 @@ var jsonPlain = func() (t [256]bool) {
 	return t
 }()
 
-// stringAt reports whether the string contents at s[i] are exactly raw (a
-// string's valid contents as written) followed by the closing quote.
-func stringAt(s []byte, i int, raw string) bool {
-	e := i + len(raw)
-	return e < len(s) && s[e] == '"' && string(s[i:e]) == raw
-}
-
 // literalAt reports whether s holds lit at i.
 func literalAt(s []byte, i int, lit string) bool {
 	return len(s)-i >= len(lit) && string(s[i:i+len(lit)]) == lit
