@@ -34,7 +34,6 @@ type recordDecoder struct {
 	// The record being decoded.
 	s            []byte
 	i            int
-	res          *Result
 	err          error    // why the scan stopped, when not a syntax error
 	uniq         []byte   // the record's own string, being built
 	ops          []jsonOp // what is set from it once it is made, in order
@@ -133,13 +132,17 @@ func (d *recordDecoder) scan(s []byte, depth int) (res *Result, n int, ok bool) 
 		d.top = &jsonObject{top: true}
 	}
 	d.s, d.i, d.err = s, 0, nil
-	d.res = &Result{}
 	d.uniq, d.ops, d.opExtra, d.pending, d.pendingExtra = d.uniq[:0], d.ops[:0], d.opExtra[:0], 0, 0
-	ok = d.object(d.top, depth)
-	res, d.res, d.s = d.res, nil, nil
+	// The Result is built on the stack, where its fields are written
+	// without the garbage collector's write barriers, then copied once.
+	var r Result
+	ok = d.object(&r, d.top, depth)
+	d.s = nil
 	if !ok {
 		return nil, 0, false
 	}
+	res = new(Result)
+	*res = r
 	d.finish(res)
 	return res, d.i, true
 }
@@ -167,7 +170,7 @@ func (d *recordDecoder) finish(res *Result) {
 }
 
 // object reads an object, at nesting level depth, whose '{' is at d.i.
-func (d *recordDecoder) object(obj *jsonObject, depth int) bool {
+func (d *recordDecoder) object(res *Result, obj *jsonObject, depth int) bool {
 	if depth > maxResultJSONDepth {
 		d.err = errJSONTooDeep
 		return false
@@ -228,7 +231,7 @@ func (d *recordDecoder) object(obj *jsonObject, depth int) bool {
 			return false
 		}
 		d.i = i
-		if !d.member(obj, k, depth) {
+		if !d.member(res, obj, k, depth) {
 			return false
 		}
 		i = d.i
@@ -280,13 +283,13 @@ func (k *jsonMember) object() *jsonObject {
 }
 
 // member reads the value of the member k of obj, which starts at d.i.
-func (d *recordDecoder) member(obj *jsonObject, k *jsonMember, depth int) bool {
+func (d *recordDecoder) member(res *Result, obj *jsonObject, k *jsonMember, depth int) bool {
 	s, i := d.s, d.i
 	switch c := s[i]; c {
 	case '{':
-		return d.object(k.object(), depth+1)
+		return d.object(res, k.object(), depth+1)
 	case '"':
-		return d.stringValue(k, i+1)
+		return d.stringValue(res, k, i+1)
 	case '[':
 		end := d.skip(i, depth+1)
 		if end < 0 {
@@ -294,14 +297,14 @@ func (d *recordDecoder) member(obj *jsonObject, k *jsonMember, depth int) bool {
 		}
 		d.i = end
 		d.tmp = appendCompactJSON(d.tmp[:0], s[i:end])
-		return d.text(k, nil, d.tmp)
+		return d.text(res, k, nil, d.tmp)
 	case 'n':
 		if !literalAt(s, i, "null") {
 			return false
 		}
 		d.i = i + 4
 		if k.field == fieldNone && k.knownObj == "" {
-			d.set(k, "") // "" in Extra; null leaves a field or a known object alone
+			d.set(res, k, "") // "" in Extra; null leaves a field or a known object alone
 		}
 		return true
 	case 't', 'f':
@@ -313,25 +316,25 @@ func (d *recordDecoder) member(obj *jsonObject, k *jsonMember, depth int) bool {
 			return false
 		}
 		d.i = i + len(lit)
-		return d.text(k, nil, s[i:d.i])
+		return d.text(res, k, nil, s[i:d.i])
 	default:
 		end := jsonNumberEnd(s, i)
 		if end < 0 {
 			return false
 		}
 		d.i = end
-		return d.text(k, nil, s[i:end])
+		return d.text(res, k, nil, s[i:end])
 	}
 }
 
 // stringValue reads the string value of k whose contents start at i.
-func (d *recordDecoder) stringValue(k *jsonMember, i int) bool {
+func (d *recordDecoder) stringValue(res *Result, k *jsonMember, i int) bool {
 	s := d.s
 	if vs := k.vals; vs != nil && !vs.off && len(s)-i >= 8 {
 		if v := vs.table.find(s, i); v != nil {
 			vs.hits++
 			d.i = i + len(v.q.text)
-			d.set(k, v.val)
+			d.set(res, k, v.val)
 			return true
 		}
 	}
@@ -341,20 +344,20 @@ func (d *recordDecoder) stringValue(k *jsonMember, i int) bool {
 	}
 	if s[j] == '"' {
 		d.i = j + 1
-		return d.text(k, s[i:j], s[i:j])
+		return d.text(res, k, s[i:j], s[i:j])
 	}
 	v, end, ok := d.unquote(s, i)
 	if !ok {
 		return false
 	}
 	d.i = end + 1
-	return d.text(k, s[i:end], v)
+	return d.text(res, k, s[i:end], v)
 }
 
 // text sets k's value from its text v (a string unescaped, a number or a
 // literal as written, an array compacted); raw is v as written when it may
 // be shared (a string), nil otherwise.
-func (d *recordDecoder) text(k *jsonMember, raw, v []byte) bool {
+func (d *recordDecoder) text(res *Result, k *jsonMember, raw, v []byte) bool {
 	if f := k.field; f != fieldNone && !f.isString() {
 		if !k.hasValue || k.parsed.text != string(v) {
 			pv, err := parseField(f, string(v))
@@ -362,17 +365,17 @@ func (d *recordDecoder) text(k *jsonMember, raw, v []byte) bool {
 				d.err = fmt.Errorf("field %q: %w", k.extra, err)
 				return false
 			}
-			d.res.setParsed(f, &pv)
+			res.setParsed(f, &pv)
 			if len(v) <= maxJSONValueLen {
 				k.parsed, k.hasValue = pv, true
 			}
 			return true
 		}
-		d.res.setParsed(f, &k.parsed)
+		res.setParsed(f, &k.parsed)
 		return true
 	}
 	if len(v) == 0 {
-		d.set(k, "")
+		d.set(res, k, "")
 		return true
 	}
 	if raw != nil && len(raw) <= maxJSONValueLen {
@@ -392,7 +395,7 @@ func (d *recordDecoder) text(k *jsonMember, raw, v []byte) bool {
 				val := string(v)
 				d.shared += len(raw) + len(val)
 				vs.table.add(string(raw), val)
-				d.set(k, val)
+				d.set(res, k, val)
 				return true
 			}
 		}
@@ -402,21 +405,21 @@ func (d *recordDecoder) text(k *jsonMember, raw, v []byte) bool {
 }
 
 // set sets k's field or Extra entry to v, a shared string or "".
-func (d *recordDecoder) set(k *jsonMember, v string) {
+func (d *recordDecoder) set(res *Result, k *jsonMember, v string) {
 	if f := k.field; f != fieldNone {
 		if d.pending&(1<<f) != 0 {
 			d.drop(f, "")
 		}
-		d.res.setString(f, v)
+		res.setString(f, v)
 		return
 	}
 	if d.pendingExtra > 0 {
 		d.drop(fieldNone, k.extra)
 	}
-	if d.res.Extra == nil {
-		d.res.Extra = make(map[string]string, d.extraHint)
+	if res.Extra == nil {
+		res.Extra = make(map[string]string, d.extraHint)
 	}
-	d.res.Extra[k.extra] = v
+	res.Extra[k.extra] = v
 }
 
 // drop forgets what ops would set the field f (or, for fieldNone, the
