@@ -29,7 +29,7 @@ type recordDecoder struct {
 	top       *jsonObject // the record object's keys; nil until the first record
 	cached    int         // bytes held by remembered keys, bounded by maxJSONKeyCache
 	shared    int         // bytes held by shared values, bounded by maxJSONValueCache
-	extraHint int         // the size of the previous record's Extra
+	extraHint int         // the size of the previous record's Extra (64 at most)
 
 	// The record being decoded.
 	s            []byte
@@ -141,9 +141,9 @@ func (d *recordDecoder) scan(s []byte, depth int) (res *Result, n int, ok bool) 
 	if !ok {
 		return nil, 0, false
 	}
+	d.finish(&r)
 	res = new(Result)
 	*res = r
-	d.finish(res)
 	return res, d.i, true
 }
 
@@ -166,7 +166,7 @@ func (d *recordDecoder) finish(res *Result) {
 		}
 		clear(d.opExtra)
 	}
-	d.extraHint = len(res.Extra)
+	d.extraHint = min(len(res.Extra), 64)
 }
 
 // object reads an object, at nesting level depth, whose '{' is at d.i.
