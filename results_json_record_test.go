@@ -189,10 +189,10 @@ func TestReadResultsJSONMemoryBounded(t *testing.T) {
 	t.Parallel()
 	var d recordDecoder
 	long := strings.Repeat("v", 100)
-	for i := range 4_000 {
+	for i := range 1_500 {
 		var rec strings.Builder
-		key := fmt.Sprintf("key_%d_%s", i, strings.Repeat("k", i%1000))
-		fmt.Fprintf(&rec, `{%q:"%s%d","note":"%s","error":"NONE","meta":{"k%d":1}`, key, long, i, long, i)
+		key := fmt.Sprintf("key_%d_%s", i, strings.Repeat("k", 200+i%100)) // remembered, and some too long to be
+		fmt.Fprintf(&rec, `{%q:"%s%d","note":"%s","error":"NONE","meta":{"m%d_%s":1}`, key, long, i, long, i, strings.Repeat("m", 240))
 		for c := range 80 { // values that repeat, too many to share them all
 			fmt.Fprintf(&rec, `,"c%d":"%s%d"`, c, strings.Repeat("w", 54), i/4)
 		}
