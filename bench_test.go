@@ -28,6 +28,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/metrics"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -444,9 +445,10 @@ func BenchmarkDownload(b *testing.B) {
 
 // ----------------------------------------------------------------- 3. results CSV
 
-// BenchmarkResultsCSV compares Results (typed, streaming) with the plain
-// approach: encoding/csv reading the download into a map[string]string per
-// row (header name -> value), for 100,000 and 1,000,000 rows.
+// BenchmarkResultsCSV compares Results (typed, streaming) with what a Go
+// engineer writes by hand: encoding/csv (default settings) reading the
+// download as []string records, the live_status column found in the header
+// and checked in each record, for 100,000 and 1,000,000 rows.
 func BenchmarkResultsCSV(b *testing.B) {
 	srv := newBenchServer(b)
 	c, hc := srv.sdk(b), srv.plain()
@@ -484,6 +486,10 @@ func BenchmarkResultsCSV(b *testing.B) {
 				if err != nil {
 					return err
 				}
+				col := slices.Index(header, "live_status")
+				if col < 0 {
+					return errors.New("no live_status column")
+				}
 				n, live := 0, 0
 				for {
 					rec, err := cr.Read()
@@ -493,12 +499,8 @@ func BenchmarkResultsCSV(b *testing.B) {
 					if err != nil {
 						return err
 					}
-					m := make(map[string]string, len(header))
-					for i, v := range rec {
-						m[header[i]] = v
-					}
 					n++
-					if m["live_status"] == "LIVE" {
+					if rec[col] == "LIVE" {
 						live++
 					}
 				}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"strings"
 
@@ -29,6 +30,9 @@ type app struct {
 	rawStdout io.Writer // results as downloaded; nil: stdout
 	rawStderr io.Writer // progress bars, which draw with escapes; nil: stderr
 	getenv    func(string) string
+	// transport carries the doctor's requests beneath its recorder; nil
+	// means a transport of its own. Tests set the fake service's.
+	transport http.RoundTripper
 	stdinTTY  bool // ask before deleting
 	stdoutTTY bool // results shown, not piped: escape them too
 	stderrTTY bool // draw progress bars
@@ -178,7 +182,8 @@ func (a *app) printOverview(w io.Writer) {
 	b.WriteString(`
 Credentials come from HLRLOOKUP_API_KEY and HLRLOOKUP_SECRET; --base-url or
 HLRLOOKUP_BASE_URL points hlrbatch at another service (a test server), and
---lookup-url or HLRLOOKUP_LOOKUP_URL the instant lookups (lookup, balance).
+--lookup-url or HLRLOOKUP_LOOKUP_URL the instant lookups (lookup, balance,
+doctor).
 Every command takes --json (machine-readable output) and --help.
 Exit codes: 0 success, 1 API or I/O error, 2 usage error, 130 interrupted.
 

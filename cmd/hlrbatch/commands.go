@@ -16,7 +16,7 @@ func init() {
 		listCommand, getCommand, createCommand, uploadCommand,
 		startCommand, pauseCommand, resumeCommand, scheduleCommand, waitCommand,
 		downloadCommand, resultsCommand, deleteCommand,
-		lookupCommand, balanceCommand, versionCommand,
+		lookupCommand, balanceCommand, doctorCommand, versionCommand,
 	}
 }
 

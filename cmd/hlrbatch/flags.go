@@ -65,7 +65,7 @@ func (inv *invocation) apiFlags() {
 }
 
 // lookupFlag adds --lookup-url for the commands that use the instant
-// lookups' service (lookup, balance).
+// lookups' service (lookup, balance, doctor).
 func (inv *invocation) lookupFlag() {
 	inv.fs.StringVar(&inv.lookupURL, "lookup-url", "", "the instant lookups' `URL` (default $HLRLOOKUP_LOOKUP_URL, else "+hlrlookup.DefaultLookupURL+")")
 	inv.common["lookup-url"] = true

@@ -66,6 +66,8 @@ func TestSecretNeverPrinted(t *testing.T) {
 		{env, []string{"balance", "--json"}},
 		{wrongKey, []string{"balance"}},
 		{env, []string{"demo", "--poll-interval", "1ms"}},
+		{env, []string{"doctor", "--yes", "--poll-interval", "1ms", "--json"}},
+		{wrongKey, []string{"doctor", "--yes", "--poll-interval", "1ms"}},
 		{env, []string{"version"}},
 		{env, []string{"--help"}},
 	}

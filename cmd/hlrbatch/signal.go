@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"slices"
 	"sync"
 	"syscall"
 	"time"
@@ -22,7 +23,9 @@ const cleanupGrace = 5 * time.Second
 // exits without waiting for the command, but never before the temporary
 // files registered with exitGuard are removed (within cleanupGrace): a quick
 // double Ctrl-C must not leave a partial results file or spooled numbers
-// behind. stop releases the signals.
+// behind; nor without printing the notes registered with exitGuard.holdNote
+// (what is left on the service and how to remove it). stop releases the
+// signals.
 func interruptContext(parent context.Context) (ctx context.Context, stop func()) {
 	ctx, cancel := context.WithCancel(parent)
 	signals := make(chan os.Signal, 2)
@@ -42,6 +45,9 @@ func interruptContext(parent context.Context) (ctx context.Context, stop func())
 				fmt.Fprintln(os.Stderr, "\nhlrbatch: interrupted again; temporary files removed")
 			case gaveUp:
 				fmt.Fprintf(os.Stderr, "\nhlrbatch: interrupted again; gave up waiting %v for temporary files to be removed\n", cleanupGrace)
+			}
+			for _, note := range guard.notes() {
+				fmt.Fprintf(os.Stderr, "\nhlrbatch: interrupted again; %s\n", note)
 			}
 			os.Exit(exitInterrupted)
 		case <-done:
@@ -69,6 +75,7 @@ type exitGuard struct {
 type exitHold struct {
 	cleanup func()        // removes the work's temporary files; nil: wait for done
 	done    chan struct{} // closed by release
+	note    string        // a note: printed at the early exit, neither waited for nor cleaned up
 }
 
 // hold registers work in progress until release is called. If cleanup is
@@ -90,6 +97,44 @@ func (g *exitGuard) hold(cleanup func()) (release func()) {
 	})
 }
 
+// holdNote registers, until release is called, a note the exit of a second
+// Ctrl-C prints: what the interrupted work leaves behind that the process
+// cannot remove in time (the doctor's batch on the service) and the command
+// that removes it. The exit neither waits for the work nor cleans it up.
+func (g *exitGuard) holdNote(note string) (release func()) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	id := g.next
+	g.next++
+	h := &exitHold{note: note, done: make(chan struct{})}
+	g.holds[id] = h
+	return sync.OnceFunc(func() {
+		g.mu.Lock()
+		delete(g.holds, id)
+		g.mu.Unlock()
+		close(h.done)
+	})
+}
+
+// notes returns the notes of the work in progress, in the order they were
+// registered.
+func (g *exitGuard) notes() []string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	ids := make([]int, 0, len(g.holds))
+	for id, h := range g.holds {
+		if h.note != "" {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	notes := make([]string, len(ids))
+	for i, id := range ids {
+		notes[i] = g.holds[id].note
+	}
+	return notes
+}
+
 // cleanupResult says how cleanUp went.
 type cleanupResult int
 
@@ -105,7 +150,9 @@ func (g *exitGuard) cleanUp(grace time.Duration) cleanupResult {
 	g.mu.Lock()
 	holds := make([]*exitHold, 0, len(g.holds))
 	for _, h := range g.holds {
-		holds = append(holds, h)
+		if h.note == "" {
+			holds = append(holds, h)
+		}
 	}
 	g.mu.Unlock()
 	deadline := time.NewTimer(grace)

@@ -35,10 +35,14 @@ type target struct {
 	slack  float64
 }
 
+// targets: ResultsCSV's baseline is encoding/csv reading []string records
+// and checking one column (issue 12), and the SDK is to take at most 0.8x
+// its time: at least 1.25x its rows/s. ResultsJSON's baseline is
+// json.Unmarshal into []map[string]any.
 var targets = map[string]target{
 	"UploadFile":  {"B/s", 0.9, "B/op", 64 << 10},
 	"Download":    {"B/s", 0.9, "B/op", 64 << 10},
-	"ResultsCSV":  {"rows/s", 2, "peak-live-MB", 2},
+	"ResultsCSV":  {"rows/s", 1.25, "peak-live-MB", 2},
 	"ResultsJSON": {"rows/s", 2, "peak-live-MB", 2},
 	"Lookups":     {"numbers/s", 1, "peak-live-MB", 2},
 }
