@@ -70,7 +70,8 @@ type jsonMember struct {
 
 // jsonValues holds a key's short values, shared by the records that hold
 // them. It turns itself off for a key whose values do not repeat (a UUID, a
-// number), so that such values cost nothing more than being copied.
+// number: after 64 new values, when a third or more of those met were new),
+// so that such values cost nothing more than being copied.
 type jsonValues struct {
 	table        jsonValueTable
 	hits, misses int
@@ -390,7 +391,7 @@ func (d *recordDecoder) text(res *Result, k *jsonMember, raw, v []byte) bool {
 			vs.misses++
 			switch {
 			case vs.misses > 64 && vs.misses*2 > vs.hits:
-				vs.off = true // its values do not repeat
+				vs.off = true // a third or more of its values were new: they do not repeat enough
 			case vs.table.n < maxJSONValues && d.shared+len(raw)+len(v) <= maxJSONValueCache:
 				val := string(v)
 				d.shared += len(raw) + len(val)
