@@ -1,0 +1,170 @@
+package hlrlookup
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"maps"
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+	"testing/iotest"
+)
+
+// reviewReaders are the ways a body may arrive: whole, a byte at a time,
+// in halves, with its last bytes and io.EOF together, or cut by a read
+// error after the last byte.
+var reviewReaders = []struct {
+	name string
+	wrap func([]byte) io.Reader
+}{
+	{"whole", func(b []byte) io.Reader { return bytes.NewReader(b) }},
+	{"one byte", func(b []byte) io.Reader { return iotest.OneByteReader(bytes.NewReader(b)) }},
+	{"halves", func(b []byte) io.Reader { return iotest.HalfReader(bytes.NewReader(b)) }},
+	{"data with EOF", func(b []byte) io.Reader { return iotest.DataErrReader(bytes.NewReader(b)) }},
+	{"read error", func(b []byte) io.Reader {
+		return io.MultiReader(bytes.NewReader(b), iotest.ErrReader(errors.New("connection reset")))
+	}},
+}
+
+// reviewDecoded is what a decoder made of a body: the results, a deep copy
+// of each taken when it was yielded, and the error.
+type reviewDecoded struct {
+	results []*Result
+	copies  []Result
+	err     error
+}
+
+func reviewDecode(seq func(io.Reader) iter.Seq2[*Result, error], r io.Reader) reviewDecoded {
+	var d reviewDecoded
+	for res, err := range seq(r) {
+		if err != nil {
+			d.err = err
+			break
+		}
+		d.results = append(d.results, res)
+		c := *res
+		c.Extra = maps.Clone(res.Extra)
+		d.copies = append(d.copies, c)
+	}
+	return d
+}
+
+// checkCSVAgainstMain decodes data, delivered by every reader of
+// reviewReaders, with the decoder and with main's (refMainDecodeCSVResults)
+// and fails t unless both give the same results and the same error (text,
+// ErrResultRecordTooLarge, csv.ParseError with its lines and column), and
+// every result the caller kept is still as it was when yielded once the
+// whole body is decoded.
+func checkCSVAgainstMain(t *testing.T, data []byte) {
+	t.Helper()
+	show := func() string {
+		if len(data) > 300 {
+			return fmt.Sprintf("%q… (%d bytes)", data[:300], len(data))
+		}
+		return fmt.Sprintf("%q", data)
+	}
+	for _, rd := range reviewReaders {
+		want := reviewDecode(refMainDecodeCSVResults, rd.wrap(data))
+		got := reviewDecode(decodeCSVResults, rd.wrap(data))
+		if (got.err == nil) != (want.err == nil) || got.err != nil && got.err.Error() != want.err.Error() {
+			t.Fatalf("%s, %s:\n error %v\n want  %v", rd.name, show(), got.err, want.err)
+		}
+		if got.err != nil {
+			if errors.Is(got.err, ErrResultRecordTooLarge) != errors.Is(want.err, ErrResultRecordTooLarge) {
+				t.Fatalf("%s, %s: errors.Is(ErrResultRecordTooLarge) differs for %v", rd.name, show(), got.err)
+			}
+			var gpe, wpe *csv.ParseError
+			if errors.As(got.err, &gpe) != errors.As(want.err, &wpe) || gpe != nil && *gpe != *wpe {
+				t.Fatalf("%s, %s: ParseError %+v, want %+v", rd.name, show(), gpe, wpe)
+			}
+		}
+		if len(got.results) != len(want.results) {
+			t.Fatalf("%s, %s: %d results, want %d", rd.name, show(), len(got.results), len(want.results))
+		}
+		for i := range got.results {
+			if !reflect.DeepEqual(got.results[i], want.results[i]) {
+				t.Fatalf("%s, %s: result %d\n got  %+v\n want %+v", rd.name, show(), i+1, *got.results[i], *want.results[i])
+			}
+			if !reflect.DeepEqual(*got.results[i], got.copies[i]) {
+				t.Fatalf("%s, %s: result %d changed after it was yielded:\n now  %+v\n then %+v", rd.name, show(), i+1, *got.results[i], got.copies[i])
+			}
+		}
+	}
+}
+
+// reviewDocSeeds are bodies for the review's differential tests: the
+// rewrite's seeds, the CSV test files, and the cases the review names.
+func reviewDocSeeds(t testing.TB) []string {
+	docs := csvDocSeeds()
+	ents, err := os.ReadDir("testdata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ents {
+		if strings.HasSuffix(e.Name(), ".csv") {
+			b, err := os.ReadFile("testdata/" + e.Name())
+			if err != nil {
+				t.Fatal(err)
+			}
+			docs = append(docs, string(b))
+		}
+	}
+	head := "ref,error,credits_spent,current_network_details.name,timestamp,request_parameters.cache_days_global,note\n"
+	docs = append(docs,
+		// Header naming: BOM, trimming, folding (ſ, the Kelvin sign),
+		// empty and repeated names, generated names colliding, surplus.
+		"\xef\xbb\xbf ERROR ,Credits_Spent,,note,note,column_3,column_8,\u212a,live_ſtatus\nNONE,1,a,b,c,d,e,f,LIVE,s1,s2\n",
+		"a,,a,column_2,column_2_2,uuid,UUID\n1,2,3,4,5,6,7,8,9\n",
+		// Line breaks: \r\n, lone \r inside and outside quotes, empty
+		// lines, a quoted field over lines, no final line break.
+		head+"r,NONE,1,x\ry,2022-09-08T10:56:03Z,0,\"a\rb\"\r\n\r\n\n\"a\r\nb\",NONE,1,\"T\r\n\",,,\r\nlast,NONE,0.5,y,,,",
+		head+"r,NONE,1,x,,,\r\r\n\r\r\n\"\r\",NONE,1,x,,,\r",
+		// Quote errors after lines the fast path read, with line numbers.
+		head+"a,NONE,1,x,,,\n\n\"b\nc\",NONE,1,x,,,\nd,NONE,1,x,,,\ne,NONE,1,x\"y,,,\n",
+		head+"a,NONE,1,x,,,\n\"b\nc\",NONE,1,x,,,\n\"d\"e,NONE,1,x,,,\n",
+		head+"a,NONE,1,x,,,\n\"b\nc\",NONE,1,x,,,\n\"d,NONE,1,x,,,\n",
+		// Field errors named with row, line and column, on either path.
+		head+"a,NONE,1,x,,,\n\"b\nc\",NONE,1,x,,,\nd,NONE,1,\"x\",,zz,\n",
+		head+"a,NONE,1,x,,,\n\"b\nc\",NONE,1,x,,,\n\"d\ne\",NONE,1,x,,zz,\n",
+		head+"a,NONE,\"1e400\",x,,,\n",
+		// Timestamps: the same prefix, other offsets, fractions, invalid
+		// dates, leap seconds, the fallback layout, spaces.
+		head+"a,NONE,1,x,2022-09-08T10:56:03Z,,\nb,NONE,1,x,2022-09-08T10:56:04Z,,\nc,NONE,1,x,2022-09-08T10:56:03+02:00,,\n"+
+			"d,NONE,1,x,2022-09-08T10:56:03.123456789-07:30,,\ne,NONE,1,x,2022-09-08T10:56:03.5Z,,\nf,NONE,1,x,2022-09-08 10:56:03,,\n"+
+			"g,NONE,1,x, 2022-09-08T10:56:03Z ,,\nh,NONE,1,x,\"2022-09-08T10:56:03Z\",,\ni,NONE,1,x,,,\n",
+		head+"a,NONE,1,x,2024-02-29T00:00:00Z,,\nb,NONE,1,x,2023-02-29T00:00:00Z,,\n",
+		head+"a,NONE,1,x,2022-02-30T00:00:00Z,,\n",
+		head+"a,NONE,1,x,2016-12-31T23:59:60Z,,\n",
+		head+"a,NONE,1,x,2022-09-08T24:00:00Z,,\n",
+		head+"a,NONE,1,x,2022-09-08T10:56:03+24:00,,\n",
+		// Invalid UTF-8 and NUL bytes, quoted and not.
+		head+"\xff\x00,NONE,1,\"\xfe\x00,\",,,\x00\n",
+	)
+	return docs
+}
+
+// TestDecodeCSVResultsAgreesWithMain holds the decoder to main's on the
+// seeds, every way of reading them.
+func TestDecodeCSVResultsAgreesWithMain(t *testing.T) {
+	t.Parallel()
+	for _, s := range reviewDocSeeds(t) {
+		checkCSVAgainstMain(t, []byte(s))
+	}
+}
+
+// FuzzDecodeCSVResultsAgreesWithMain: on any body, read any way, the
+// decoder yields what main's decoder yields, and no result it yielded
+// changes later.
+func FuzzDecodeCSVResultsAgreesWithMain(f *testing.F) {
+	for _, s := range reviewDocSeeds(f) {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		checkCSVAgainstMain(t, data)
+	})
+}
