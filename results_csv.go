@@ -50,6 +50,9 @@ func mapCSVHeader(header []string) *csvColumns {
 			case csvUUID, csvDetected, csvFormatted, csvReqTelephone:
 				col.unique = true
 			}
+			if !col.parsed && !col.unique && i < csvInternColumns {
+				col.intern = new(csvIntern)
+			}
 			continue
 		}
 		if h := col.name; h != "" && !c.used[h] {
@@ -68,6 +71,9 @@ func mapCSVHeader(header []string) *csvColumns {
 				h = "column_" + strconv.Itoa(i+1)
 			}
 			col.key = c.freeName(h)
+		}
+		if i < csvInternColumns {
+			col.intern = new(csvIntern)
 		}
 		c.extra++
 	}
@@ -250,17 +256,17 @@ func (l *csvRows) fill(res *Result, text []byte) (col int, err error) {
 			}
 			continue
 		}
-		if !col.unique {
+		if in := col.intern; in != nil {
 			// A value shared with earlier rows: the previous one, or one
 			// of the recent ones.
 			var s string
 			ok := len(b) == 0
 			switch {
 			case ok:
-			case string(b) == col.intern.last:
-				s, ok = col.intern.last, true
+			case string(b) == in.last:
+				s, ok = in.last, true
 			default:
-				s, ok = col.intern.lookup(b)
+				s, ok = in.lookup(b)
 			}
 			if ok {
 				if col.kind == csvExtra {

@@ -10,6 +10,7 @@ import (
 	"maps"
 	"os"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -167,4 +168,29 @@ func FuzzDecodeCSVResultsAgreesWithMain(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		checkCSVAgainstMain(t, data)
 	})
+}
+
+// TestDecodeCSVResultsWideHeaderMemory: a header of many columns (a
+// hostile one may hold millions within the record bound) costs per column
+// about what it cost main's decoder (within half as much again), not a
+// table of interned values each.
+func TestDecodeCSVResultsWideHeaderMemory(t *testing.T) {
+	const n = 20_000
+	data := []byte(strings.Repeat(",", n-1) + "\n" + strings.Repeat("a,", n-1) + "a\n")
+	perColumn := func(seq func(io.Reader) iter.Seq2[*Result, error]) uint64 {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		for _, err := range seq(bytes.NewReader(data)) {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		runtime.ReadMemStats(&after)
+		return (after.TotalAlloc - before.TotalAlloc) / n
+	}
+	want := perColumn(refMainDecodeCSVResults)
+	if got := perColumn(decodeCSVResults); got > want*3/2 {
+		t.Errorf("%d bytes allocated per header column, main's decoder %d", got, want)
+	}
 }
