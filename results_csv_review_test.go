@@ -16,13 +16,16 @@ import (
 	"testing/iotest"
 )
 
+// reviewReader delivers a body one way.
+type reviewReader struct {
+	name string
+	wrap func([]byte) io.Reader
+}
+
 // reviewReaders are the ways a body may arrive: whole, a byte at a time,
 // in halves, with its last bytes and io.EOF together, or cut by a read
 // error after the last byte.
-var reviewReaders = []struct {
-	name string
-	wrap func([]byte) io.Reader
-}{
+var reviewReaders = []reviewReader{
 	{"whole", func(b []byte) io.Reader { return bytes.NewReader(b) }},
 	{"one byte", func(b []byte) io.Reader { return iotest.OneByteReader(bytes.NewReader(b)) }},
 	{"halves", func(b []byte) io.Reader { return iotest.HalfReader(bytes.NewReader(b)) }},
@@ -63,13 +66,19 @@ func reviewDecode(seq func(io.Reader) iter.Seq2[*Result, error], r io.Reader) re
 // whole body is decoded.
 func checkCSVAgainstMain(t *testing.T, data []byte) {
 	t.Helper()
+	checkCSVAgainstMainReading(t, data, reviewReaders)
+}
+
+// checkCSVAgainstMainReading is checkCSVAgainstMain with the readers given.
+func checkCSVAgainstMainReading(t *testing.T, data []byte, readers []reviewReader) {
+	t.Helper()
 	show := func() string {
 		if len(data) > 300 {
 			return fmt.Sprintf("%q… (%d bytes)", data[:300], len(data))
 		}
 		return fmt.Sprintf("%q", data)
 	}
-	for _, rd := range reviewReaders {
+	for _, rd := range readers {
 		want := reviewDecode(refMainDecodeCSVResults, rd.wrap(data))
 		got := reviewDecode(decodeCSVResults, rd.wrap(data))
 		if (got.err == nil) != (want.err == nil) || got.err != nil && got.err.Error() != want.err.Error() {
@@ -192,5 +201,34 @@ func TestDecodeCSVResultsWideHeaderMemory(t *testing.T) {
 	want := perColumn(refMainDecodeCSVResults)
 	if got := perColumn(decodeCSVResults); got > want*3/2 {
 		t.Errorf("%d bytes allocated per header column, main's decoder %d", got, want)
+	}
+}
+
+// TestDecodeCSVResultsLongRecordsAgreeWithMain: lines longer than the
+// buffer, and fields and records at and beyond the record bound, quoted or
+// not, after rows the fast path read, give main's results and errors.
+func TestDecodeCSVResultsLongRecordsAgreeWithMain(t *testing.T) {
+	t.Parallel()
+	head := "ref,error,credits_spent,current_network_details.name,note\n"
+	rows := "a,NONE,1,x,y\n\"b\nc\",NONE,1,x,y\nd,NONE,0.5,\"x, y\",z\n"
+	long := func(n int) string { return strings.Repeat("v", n) }
+	for _, body := range []string{
+		rows + "e,NONE,1,x," + long(100<<10) + "\n" + rows,
+		rows + "e,NONE,1,\"" + long(100<<10) + "\",\"a\"\"b\"\n" + rows,
+		rows + "e,NONE,1,\"" + long(100<<10) + "\"x\n" + rows,
+		rows + "e,NONE,1,x," + long(100<<10) + "\"\n" + rows,
+		rows + "e,NONE,bad," + long(100<<10) + "\n",
+	} {
+		checkCSVAgainstMain(t, []byte(head+body))
+	}
+	whole := reviewReaders[:1] // at megabytes the other ways are slow; the lines above cover them
+	for _, body := range []string{
+		head + rows + "e,NONE,1,x," + long(1<<20) + "\n" + rows,
+		head + rows + "e,NONE,1,x," + long(9<<20) + "\n" + rows,
+		head + rows + "e,NONE,1,x,\"" + long(9<<20) + "\"\n" + rows,
+		head + rows + "e,NONE,1,x,\"" + long(9<<20),
+		long(9<<20) + "\n" + rows,
+	} {
+		checkCSVAgainstMainReading(t, []byte(body), whole)
 	}
 }
