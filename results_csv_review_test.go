@@ -232,3 +232,58 @@ func TestDecodeCSVResultsLongRecordsAgreeWithMain(t *testing.T) {
 		checkCSVAgainstMainReading(t, []byte(body), whole)
 	}
 }
+
+// TestDecodeCSVResultsLongStreamAgreesWithMain: a long download whose
+// columns repeat a few values, then turn hostile (every value distinct,
+// values of the interning bound's length and one more, quoted values with
+// doubled quotes), then repeat again, gives main's results, none changed by
+// later rows; and so does a download with more columns than are interned.
+func TestDecodeCSVResultsLongStreamAgreesWithMain(t *testing.T) {
+	t.Parallel()
+	nets := []string{"Vodafone UK", `"T-Mobile USA, Inc."`, `"O2 ""UK"""`, "Three", "", "EE"}
+	x := uint64(1)
+	value := func(i, k int, hostile bool) string {
+		x ^= x << 13
+		x ^= x >> 7
+		x ^= x << 17
+		switch {
+		case !hostile:
+			return nets[(i+k)%len(nets)]
+		case i%5 == 0:
+			return fmt.Sprintf(`"%0*d""%d"`, 60, x%1000, i)
+		case i%5 == 1:
+			return strings.Repeat("a", csvInternMaxLen-1) + fmt.Sprint(i%2)
+		case i%5 == 2:
+			return strings.Repeat("b", csvInternMaxLen) + fmt.Sprint(i%2)
+		default:
+			return fmt.Sprintf("v%d-%d", x%1_000_000, k)
+		}
+	}
+	var b strings.Builder
+	b.WriteString("ref,live_status,current_network_details.name,original_network_details.area,timestamp,note,,note\n")
+	for i := range 12_000 {
+		hostile := i/3000%2 == 1
+		fmt.Fprintf(&b, "r%d,%s,%s,%s,2022-09-08T10:%02d:%02d+0%d:00,%s,%s,%s", i, []string{"LIVE", "DEAD"}[i%2],
+			value(i, 0, hostile), value(i, 1, hostile), i/60%60, i%60, i/1000%10, value(i, 2, hostile), value(i, 3, hostile), value(i, 4, hostile))
+		if i%100 == 99 {
+			b.WriteString("," + value(i, 5, hostile))
+		}
+		b.WriteString("\n")
+	}
+	readers := []reviewReader{reviewReaders[0], reviewReaders[2]}
+	checkCSVAgainstMainReading(t, []byte(b.String()), readers)
+
+	b.Reset()
+	const cols = csvInternColumns + 20
+	for k := range cols {
+		fmt.Fprintf(&b, "c%d,", k)
+	}
+	b.WriteString("live_status\n")
+	for i := range 400 {
+		for k := range cols {
+			b.WriteString(value(i, k, i%200 >= 100) + ",")
+		}
+		b.WriteString("LIVE\n")
+	}
+	checkCSVAgainstMainReading(t, []byte(b.String()), readers)
+}
