@@ -109,7 +109,7 @@ func (c *csvColumns) surplusName(i int) string {
 func decodeCSVResults(r io.Reader) iter.Seq2[*Result, error] {
 	return func(yield func(*Result, error) bool) {
 		const prefix = "hlrlookup: reading CSV results"
-		lim, br, err := newRecordReader(r)
+		lim, br, err := newRecordReader(&stickyErrReader{r: r})
 		if err != nil {
 			yield(nil, fmt.Errorf("%s: %w", prefix, err))
 			return
@@ -359,4 +359,23 @@ func (l *csvRows) peekLine() ([]byte, bool) {
 			return nil, false // the end, or an error: encoding/csv reports it
 		}
 	}
+}
+
+// stickyErrReader returns, once its reader has returned an error (io.EOF
+// included), that error on every later read. An io.Reader need not repeat
+// an error, and peekLine's bufio.Reader.Peek hands a read error to
+// peekLine alone: encoding/csv, reading on, would meet io.EOF instead and
+// take a cut last line for a whole one.
+type stickyErrReader struct {
+	r   io.Reader
+	err error
+}
+
+func (s *stickyErrReader) Read(p []byte) (int, error) {
+	if s.err != nil {
+		return 0, s.err
+	}
+	n, err := s.r.Read(p)
+	s.err = err
+	return n, err
 }

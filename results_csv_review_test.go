@@ -287,3 +287,50 @@ func TestDecodeCSVResultsLongStreamAgreesWithMain(t *testing.T) {
 	}
 	checkCSVAgainstMainReading(t, []byte(b.String()), readers)
 }
+
+// onceErrReader reports a read error once, where its reader ends, and then
+// io.EOF: an io.Reader need not repeat an error.
+type onceErrReader struct {
+	r      io.Reader
+	failed bool
+}
+
+func (o *onceErrReader) Read(p []byte) (int, error) {
+	n, err := o.r.Read(p)
+	if err == io.EOF && !o.failed {
+		o.failed = true
+		return n, errors.New("connection reset")
+	}
+	return n, err
+}
+
+// TestDecodeCSVResultsReadErrorOnceNotLost: a read error the body reports
+// only once is the decoder's error, wherever the read that met it was
+// (looking for a whole line, or in encoding/csv); the cut last line is not
+// a result.
+func TestDecodeCSVResultsReadErrorOnceNotLost(t *testing.T) {
+	t.Parallel()
+	for _, body := range []string{
+		"error,note\nNONE,a\nNONE,cut-he",
+		"error,note\nNONE,a\nNONE,\"cut-he",
+		"error,note\nNONE,a\n\"NONE\",cut-he",
+		"error,note\nNONE,a\n",
+		"error,no",
+	} {
+		var got []string
+		var gotErr error
+		for res, err := range decodeCSVResults(&onceErrReader{r: strings.NewReader(body)}) {
+			if err != nil {
+				gotErr = err
+				break
+			}
+			got = append(got, res.Extra["note"])
+		}
+		if gotErr == nil || !strings.Contains(gotErr.Error(), "connection reset") {
+			t.Errorf("%q: results %q, error %v; want the read error", body, got, gotErr)
+		}
+		if len(got) > 1 {
+			t.Errorf("%q: results %q; want only the whole line", body, got)
+		}
+	}
+}
