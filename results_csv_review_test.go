@@ -221,13 +221,11 @@ func TestDecodeCSVResultsLongRecordsAgreeWithMain(t *testing.T) {
 	} {
 		checkCSVAgainstMain(t, []byte(head+body))
 	}
-	whole := reviewReaders[:1] // at megabytes the other ways are slow; the lines above cover them
+	whole := reviewReaders[:1] // at 9 MiB the other ways are slow; the lines above cover them
 	for _, body := range []string{
-		head + rows + "e,NONE,1,x," + long(1<<20) + "\n" + rows,
 		head + rows + "e,NONE,1,x," + long(9<<20) + "\n" + rows,
 		head + rows + "e,NONE,1,x,\"" + long(9<<20) + "\"\n" + rows,
 		head + rows + "e,NONE,1,x,\"" + long(9<<20),
-		long(9<<20) + "\n" + rows,
 	} {
 		checkCSVAgainstMainReading(t, []byte(body), whole)
 	}
