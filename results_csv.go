@@ -50,6 +50,9 @@ func mapCSVHeader(header []string) *csvColumns {
 			case csvUUID, csvDetected, csvFormatted, csvReqTelephone:
 				col.unique = true
 			}
+			if !col.parsed && !col.unique && i < csvInternColumns {
+				col.intern = new(csvIntern)
+			}
 			continue
 		}
 		if h := col.name; h != "" && !c.used[h] {
@@ -68,6 +71,9 @@ func mapCSVHeader(header []string) *csvColumns {
 				h = "column_" + strconv.Itoa(i+1)
 			}
 			col.key = c.freeName(h)
+		}
+		if i < csvInternColumns {
+			col.intern = new(csvIntern)
 		}
 		c.extra++
 	}
@@ -103,7 +109,7 @@ func (c *csvColumns) surplusName(i int) string {
 func decodeCSVResults(r io.Reader) iter.Seq2[*Result, error] {
 	return func(yield func(*Result, error) bool) {
 		const prefix = "hlrlookup: reading CSV results"
-		lim, br, err := newRecordReader(r)
+		lim, br, err := newRecordReader(&stickyErrReader{r: r})
 		if err != nil {
 			yield(nil, fmt.Errorf("%s: %w", prefix, err))
 			return
@@ -250,17 +256,17 @@ func (l *csvRows) fill(res *Result, text []byte) (col int, err error) {
 			}
 			continue
 		}
-		if !col.unique {
+		if in := col.intern; in != nil {
 			// A value shared with earlier rows: the previous one, or one
 			// of the recent ones.
 			var s string
 			ok := len(b) == 0
 			switch {
 			case ok:
-			case string(b) == col.intern.last:
-				s, ok = col.intern.last, true
+			case string(b) == in.last:
+				s, ok = in.last, true
 			default:
-				s, ok = col.intern.lookup(b)
+				s, ok = in.lookup(b)
 			}
 			if ok {
 				if col.kind == csvExtra {
@@ -353,4 +359,23 @@ func (l *csvRows) peekLine() ([]byte, bool) {
 			return nil, false // the end, or an error: encoding/csv reports it
 		}
 	}
+}
+
+// stickyErrReader returns, once its reader has returned an error (io.EOF
+// included), that error on every later read. An io.Reader need not repeat
+// an error, and peekLine's bufio.Reader.Peek hands a read error to
+// peekLine alone: encoding/csv, reading on, would meet io.EOF instead and
+// take a cut last line for a whole one.
+type stickyErrReader struct {
+	r   io.Reader
+	err error
+}
+
+func (s *stickyErrReader) Read(p []byte) (int, error) {
+	if s.err != nil {
+		return 0, s.err
+	}
+	n, err := s.r.Read(p)
+	s.err = err
+	return n, err
 }

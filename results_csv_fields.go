@@ -239,9 +239,9 @@ type csvColumn struct {
 	kind csvKind // the field it fills
 	key  string  // Extra key, for csvExtra
 
-	parsed bool      // csvIsParsed(kind)
-	unique bool      // values never repeat (UUIDs, numbers): not interned
-	intern csvIntern // for the other text kinds and Extra
+	parsed bool       // csvIsParsed(kind)
+	unique bool       // values never repeat (UUIDs, numbers): not interned
+	intern *csvIntern // for the other text kinds and Extra, in the first csvInternColumns columns; else nil
 
 	// csvTimestamp: the previous cell's text and its parse (timestamps
 	// repeat for many rows).
@@ -273,6 +273,10 @@ const (
 	csvInternWindow    = 256                // lookups judged together
 	csvInternMaxMisses = 16                 // misses in a window beyond which the column is left alone
 	csvInternRest      = 4096               // lookups a column is left alone for, then tried again
+
+	// Columns beyond this many are not interned: a table is about a
+	// kilobyte, and a hostile header may hold millions of columns.
+	csvInternColumns = 256
 )
 
 // csvInternPlaces are the two slots where the value b (not empty) may be
