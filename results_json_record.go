@@ -50,6 +50,7 @@ type recordDecoder struct {
 // any other object, at one path.
 type jsonObject struct {
 	top   bool                   // the record object
+	kept  bool                   // remembered: the record, or the value of a remembered key
 	known string                 // a known nested object's folded name, "" for others
 	path  string                 // its members' path prefix: "" for the record, "a.b." below
 	first *jsonMember            // the key that came first last time
@@ -62,6 +63,7 @@ type jsonMember struct {
 	q        quoted      // raw and its quote
 	next     *jsonMember // the key that followed it last time
 	field    jsonField   // the known field it sets, or fieldNone (Extra)
+	kept     bool        // remembered in its object's keys
 	extra    string      // its path (keys as written, unescaped, joined by '.'): the Extra key
 	knownObj string      // at the top: the folded name of a known nested object ("" if none)
 	child    *jsonObject
@@ -87,6 +89,14 @@ const (
 	maxJSONKeyCache   = 1 << 20 // bytes of keys and paths remembered per download
 
 	jsonSuffixLookBack = 8 // own values before a value that it may be a suffix of
+
+	// What the bounds count besides the text of a key or a value: a key's
+	// jsonMember, its map entry, its quoted copy and the object and value
+	// table it may own; a value's quoted copy and share of its jsonValues;
+	// and a value table's slots, each jsonValueSlotBytes.
+	jsonKeyOverhead    = 512
+	jsonValueOverhead  = 64
+	jsonValueSlotBytes = 64
 )
 
 // jsonOp sets a string field (or the Extra entry opExtra[extra]) to
@@ -134,7 +144,7 @@ func (d *recordDecoder) convert(raw []byte, depth int) (*Result, error) {
 // fails (ok false) when the record does not end within s.
 func (d *recordDecoder) scan(s []byte, depth int) (res *Result, n int, ok bool) {
 	if d.top == nil {
-		d.top = &jsonObject{top: true}
+		d.top = &jsonObject{top: true, kept: true}
 	}
 	d.s, d.i, d.err = s, 0, nil
 	d.uniq, d.ops, d.opExtra, d.opShared, d.pending, d.pendingExtra = d.uniq[:0], d.ops[:0], d.opExtra[:0], d.opShared[:0], 0, 0
@@ -277,12 +287,15 @@ func (d *recordDecoder) key(obj *jsonObject, s []byte, i, end int) *jsonMember {
 	case obj.known != "":
 		k.field = jsonFieldNames[obj.known+"."+folded]
 	}
-	if size := len(k.raw) + len(k.extra); len(k.raw) <= maxJSONKeyCached && d.cached+size <= maxJSONKeyCache {
+	// Only the keys of a remembered object are remembered: the others
+	// would count against the bound while nothing holds them.
+	if size := len(k.raw) + len(k.extra) + jsonKeyOverhead; obj.kept && len(k.raw) <= maxJSONKeyCached && d.cached+size <= maxJSONKeyCache {
 		d.cached += size
 		if obj.keys == nil {
 			obj.keys = make(map[string]*jsonMember)
 		}
 		obj.keys[k.raw] = k
+		k.kept = true
 	}
 	return k
 }
@@ -290,7 +303,7 @@ func (d *recordDecoder) key(obj *jsonObject, s []byte, i, end int) *jsonMember {
 // object returns the object that k's value is, below obj.
 func (k *jsonMember) object() *jsonObject {
 	if k.child == nil {
-		k.child = &jsonObject{known: k.knownObj, path: k.extra + "."}
+		k.child = &jsonObject{known: k.knownObj, path: k.extra + ".", kept: k.kept}
 	}
 	return k.child
 }
@@ -391,7 +404,7 @@ func (d *recordDecoder) text(res *Result, k *jsonMember, raw, v []byte) bool {
 		d.set(res, k, "")
 		return true
 	}
-	if raw != nil && len(raw) <= maxJSONValueLen {
+	if raw != nil && len(raw) <= maxJSONValueLen && k.kept {
 		vs := k.vals
 		if vs == nil {
 			vs = &jsonValues{}
@@ -404,9 +417,9 @@ func (d *recordDecoder) text(res *Result, k *jsonMember, raw, v []byte) bool {
 			switch {
 			case vs.misses > 64 && vs.misses*2 > vs.hits:
 				vs.off = true // its values do not repeat
-			case vs.table.n < maxJSONValues && d.shared+len(raw)+len(v) <= maxJSONValueCache:
+			case vs.table.n < maxJSONValues && d.shared+vs.table.cost(raw, v) <= maxJSONValueCache:
 				val := string(v)
-				d.shared += len(raw) + len(val)
+				d.shared += vs.table.cost(raw, v)
 				vs.table.add(string(raw), val)
 				d.set(res, k, val)
 				return true
