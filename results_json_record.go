@@ -34,13 +34,15 @@ type recordDecoder struct {
 	// The record being decoded.
 	s            []byte
 	i            int
-	err          error    // why the scan stopped, when not a syntax error
-	uniq         []byte   // the record's own string, being built
-	ops          []jsonOp // what is set from it once it is made, in order
-	opExtra      []string // the Extra keys of ops
-	pending      uint64   // the fields (bit 1<<field) that ops set
-	pendingExtra int      // the Extra entries that ops set
-	tmp          []byte   // unescaped text of the current string
+	err          error     // why the scan stopped, when not a syntax error
+	uniq         []byte    // the record's own string, being built
+	ops          []jsonOp  // what is set from it once it is made, in order
+	opExtra      []string  // the Extra keys of ops
+	opShared     []string  // the shared values that ops set (an op's start < 0)
+	pending      uint64    // the fields (bit 1<<field) that ops set
+	fieldOp      [64]int32 // the index in ops of a pending field's op
+	pendingExtra int       // the Extra entries set from the record's own string
+	tmp          []byte    // unescaped text of the current string
 }
 
 // jsonObject is what is known of one object of the records: the record
@@ -48,6 +50,7 @@ type recordDecoder struct {
 // any other object, at one path.
 type jsonObject struct {
 	top   bool                   // the record object
+	kept  bool                   // remembered: the record, or the value of a remembered key
 	known string                 // a known nested object's folded name, "" for others
 	path  string                 // its members' path prefix: "" for the record, "a.b." below
 	first *jsonMember            // the key that came first last time
@@ -60,6 +63,7 @@ type jsonMember struct {
 	q        quoted      // raw and its quote
 	next     *jsonMember // the key that followed it last time
 	field    jsonField   // the known field it sets, or fieldNone (Extra)
+	kept     bool        // remembered in its object's keys
 	extra    string      // its path (keys as written, unescaped, joined by '.'): the Extra key
 	knownObj string      // at the top: the folded name of a known nested object ("" if none)
 	child    *jsonObject
@@ -84,13 +88,24 @@ const (
 	maxJSONValueCache = 1 << 20 // bytes of values shared per download
 	maxJSONKeyCached  = 256     // longer keys are never remembered
 	maxJSONKeyCache   = 1 << 20 // bytes of keys and paths remembered per download
+
+	jsonSuffixLookBack = 8 // own values before a value that it may be a suffix of
+
+	// What the bounds count besides the text of a key or a value: a key's
+	// jsonMember, its map entry, its quoted copy and the object and value
+	// table it may own; a value's quoted copy and share of its jsonValues;
+	// and a value table's slots, each jsonValueSlotBytes.
+	jsonKeyOverhead    = 512
+	jsonValueOverhead  = 64
+	jsonValueSlotBytes = 64
 )
 
 // jsonOp sets a string field (or the Extra entry opExtra[extra]) to
-// uniq[start:end] once the record's own string is made.
+// uniq[start:end] once the record's own string is made, or an Extra entry
+// to the shared value opShared[-1-start] in its turn after them.
 type jsonOp struct {
 	field      jsonField
-	dead       bool // a later member set the same field or entry
+	dead       bool // a later member set the same field
 	extra      int32
 	start, end int32
 }
@@ -130,10 +145,10 @@ func (d *recordDecoder) convert(raw []byte, depth int) (*Result, error) {
 // fails (ok false) when the record does not end within s.
 func (d *recordDecoder) scan(s []byte, depth int) (res *Result, n int, ok bool) {
 	if d.top == nil {
-		d.top = &jsonObject{top: true}
+		d.top = &jsonObject{top: true, kept: true}
 	}
 	d.s, d.i, d.err = s, 0, nil
-	d.uniq, d.ops, d.opExtra, d.pending, d.pendingExtra = d.uniq[:0], d.ops[:0], d.opExtra[:0], 0, 0
+	d.uniq, d.ops, d.opExtra, d.opShared, d.pending, d.pendingExtra = d.uniq[:0], d.ops[:0], d.opExtra[:0], d.opShared[:0], 0, 0
 	// The Result is built on the stack, where its fields are written
 	// without the garbage collector's write barriers, then copied once.
 	var r Result
@@ -154,18 +169,26 @@ func (d *recordDecoder) finish(res *Result) {
 	if len(d.ops) > 0 {
 		own := string(d.uniq)
 		for _, op := range d.ops {
-			switch v := own[op.start:op.end]; {
-			case op.dead:
-			case op.field != fieldNone:
-				res.setString(op.field, v)
-			default:
-				if res.Extra == nil {
-					res.Extra = make(map[string]string, d.extraHint)
-				}
-				res.Extra[d.opExtra[op.extra]] = v
+			if op.dead {
+				continue
 			}
+			var v string
+			if op.start < 0 {
+				v = d.opShared[-1-op.start]
+			} else {
+				v = own[op.start:op.end]
+			}
+			if op.field != fieldNone {
+				res.setString(op.field, v)
+				continue
+			}
+			if res.Extra == nil {
+				res.Extra = make(map[string]string, d.extraHint)
+			}
+			res.Extra[d.opExtra[op.extra]] = v
 		}
 		clear(d.opExtra)
+		clear(d.opShared)
 	}
 	d.extraHint = min(len(res.Extra), 64)
 }
@@ -265,12 +288,15 @@ func (d *recordDecoder) key(obj *jsonObject, s []byte, i, end int) *jsonMember {
 	case obj.known != "":
 		k.field = jsonFieldNames[obj.known+"."+folded]
 	}
-	if size := len(k.raw) + len(k.extra); len(k.raw) <= maxJSONKeyCached && d.cached+size <= maxJSONKeyCache {
+	// Only the keys of a remembered object are remembered: the others
+	// would count against the bound while nothing holds them.
+	if size := len(k.raw) + len(k.extra) + jsonKeyOverhead; obj.kept && len(k.raw) <= maxJSONKeyCached && d.cached+size <= maxJSONKeyCache {
 		d.cached += size
 		if obj.keys == nil {
 			obj.keys = make(map[string]*jsonMember)
 		}
 		obj.keys[k.raw] = k
+		k.kept = true
 	}
 	return k
 }
@@ -278,7 +304,7 @@ func (d *recordDecoder) key(obj *jsonObject, s []byte, i, end int) *jsonMember {
 // object returns the object that k's value is, below obj.
 func (k *jsonMember) object() *jsonObject {
 	if k.child == nil {
-		k.child = &jsonObject{known: k.knownObj, path: k.extra + "."}
+		k.child = &jsonObject{known: k.knownObj, path: k.extra + ".", kept: k.kept}
 	}
 	return k.child
 }
@@ -379,7 +405,7 @@ func (d *recordDecoder) text(res *Result, k *jsonMember, raw, v []byte) bool {
 		d.set(res, k, "")
 		return true
 	}
-	if raw != nil && len(raw) <= maxJSONValueLen {
+	if raw != nil && len(raw) <= maxJSONValueLen && k.kept {
 		vs := k.vals
 		if vs == nil {
 			vs = &jsonValues{}
@@ -392,9 +418,9 @@ func (d *recordDecoder) text(res *Result, k *jsonMember, raw, v []byte) bool {
 			switch {
 			case vs.misses > 64 && vs.misses*2 > vs.hits:
 				vs.off = true // a third or more of its values were new: they do not repeat enough
-			case vs.table.n < maxJSONValues && d.shared+len(raw)+len(v) <= maxJSONValueCache:
+			case vs.table.n < maxJSONValues && d.shared+vs.table.cost(raw, v) <= maxJSONValueCache:
 				val := string(v)
-				d.shared += len(raw) + len(val)
+				d.shared += vs.table.cost(raw, v)
 				vs.table.add(string(raw), val)
 				d.set(res, k, val)
 				return true
@@ -409,13 +435,20 @@ func (d *recordDecoder) text(res *Result, k *jsonMember, raw, v []byte) bool {
 func (d *recordDecoder) set(res *Result, k *jsonMember, v string) {
 	if f := k.field; f != fieldNone {
 		if d.pending&(1<<f) != 0 {
-			d.drop(f, "")
+			d.ops[d.fieldOp[f]].dead = true // set before, replaced now
+			d.pending &^= 1 << f
 		}
 		res.setString(f, v)
 		return
 	}
 	if d.pendingExtra > 0 {
-		d.drop(fieldNone, k.extra)
+		// An entry set from the record's own string may have the same key
+		// (the same path, however written): this value is set after it,
+		// in the record's order, with no search for it.
+		d.ops = append(d.ops, jsonOp{extra: int32(len(d.opExtra)), start: int32(-1 - len(d.opShared))})
+		d.opExtra = append(d.opExtra, k.extra)
+		d.opShared = append(d.opShared, v)
+		return
 	}
 	if res.Extra == nil {
 		res.Extra = make(map[string]string, d.extraHint)
@@ -423,30 +456,16 @@ func (d *recordDecoder) set(res *Result, k *jsonMember, v string) {
 	res.Extra[k.extra] = v
 }
 
-// drop forgets what ops would set the field f (or, for fieldNone, the
-// Extra entry extra) to: a later member sets it.
-func (d *recordDecoder) drop(f jsonField, extra string) {
-	for i := range d.ops {
-		op := &d.ops[i]
-		if op.dead || op.field != f || f == fieldNone && d.opExtra[op.extra] != extra {
-			continue
-		}
-		op.dead = true
-		if f == fieldNone {
-			d.pendingExtra--
-		}
-	}
-	d.pending &^= 1 << f
-}
-
 // setOwn sets k's field or Extra entry to v, copied into the record's own
 // string.
 func (d *recordDecoder) setOwn(k *jsonMember, v []byte) {
 	op := jsonOp{field: k.field, start: int32(len(d.uniq))}
-	// A value that ends one met before in the record (a number as
-	// formatted and as detected, without its '+') is not copied again.
-	for _, o := range d.ops {
-		if n := int(o.end - o.start); n >= len(v) && string(d.uniq[o.end-int32(len(v)):o.end]) == string(v) {
+	// A value that ends one of the few met just before in the record (a
+	// number as formatted and as detected, without its '+') is not copied
+	// again. Only the last jsonSuffixLookBack are looked at: a record's
+	// members cost linear time.
+	for _, o := range d.ops[max(0, len(d.ops)-jsonSuffixLookBack):] {
+		if n := int(o.end - o.start); o.start >= 0 && n >= len(v) && string(d.uniq[o.end-int32(len(v)):o.end]) == string(v) {
 			op.start = o.end - int32(len(v))
 			break
 		}
@@ -455,8 +474,12 @@ func (d *recordDecoder) setOwn(k *jsonMember, v []byte) {
 		d.uniq = append(d.uniq, v...)
 	}
 	op.end = op.start + int32(len(v))
-	if k.field != fieldNone {
-		d.pending |= 1 << k.field
+	if f := k.field; f != fieldNone {
+		if d.pending&(1<<f) != 0 {
+			d.ops[d.fieldOp[f]].dead = true // set before, replaced now
+		}
+		d.pending |= 1 << f
+		d.fieldOp[f] = int32(len(d.ops))
 	} else {
 		op.extra = int32(len(d.opExtra))
 		d.opExtra = append(d.opExtra, k.extra)

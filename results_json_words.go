@@ -138,6 +138,16 @@ func (t *jsonValueTable) find(s []byte, i int) *jsonValue {
 	}
 }
 
+// cost is the memory that adding v, written raw, takes: its texts, its
+// share of the table's structures and, when the table grows, the new slots.
+func (t *jsonValueTable) cost(raw, v []byte) int {
+	n := len(raw) + 1 + len(v) + jsonValueOverhead
+	if 2*(t.n+1) > len(t.slots) {
+		n += (max(16, 2*len(t.slots)) - len(t.slots)) * jsonValueSlotBytes
+	}
+	return n
+}
+
 // add shares val, written raw.
 func (t *jsonValueTable) add(raw, val string) {
 	if 2*(t.n+1) > len(t.slots) {
