@@ -12,7 +12,7 @@ import (
 
 // This file is the instant lookups' wire form: the request body (credentials
 // and per-number options) and the decoding of the answers, which reuses the
-// results' one JSON decoding path (decodeJSONResults, convertJSONRecord).
+// results' one JSON decoding path (decodeJSONResults, recordDecoder).
 
 // lookupKeyTelephone is the key of a number in a request item (documented;
 // WIRE.md row L5); the other body keys are lookupBody's tags (row L4).

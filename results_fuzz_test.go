@@ -6,12 +6,14 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"iter"
 	"os"
 	"reflect"
 	"strconv"
 	"strings"
 	"testing"
+	"testing/iotest"
 )
 
 // checkResultsSeq drains seq and checks the iterator contract on any input:
@@ -145,6 +147,14 @@ func FuzzReadResultsJSONAgreesWithEncodingJSON(f *testing.F) {
 		"[{\"x\":\"\xff\xfe\",\"\xc3\":1}]", `[{"credits_spent":[1]}]`, `[{"uuid":"a"},{"uuid":"b","timestamp":"x"},{"uuid":"c"}]`,
 		strings.Repeat("[", 130)+strings.Repeat("]", 130), `[{"a":`+strings.Repeat(`{"a":`, 126)+`1`+strings.Repeat("}", 127)+`]`,
 		`[{"a":`+strings.Repeat(`[`, 127)+strings.Repeat("]", 127)+`}]`, `{"x":`+strings.Repeat(`[`, 127)+strings.Repeat("]", 127)+`,"results":[]}`)
+	// The decoder's own unescaping: every escape, surrogates, invalid UTF-8,
+	// in keys and values, repeated so that the remembered keys and values
+	// are used.
+	for _, c := range jsonStringCases {
+		q := `"` + c + `"`
+		rec := `{"uuid":` + q + `,"note":` + q + `,` + q + `:1,"current_network_details":{"name":` + q + `,"x":[` + q + `]}}`
+		f.Add([]byte("[" + rec + "," + rec + "]"))
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var got []*Result
 		var gotErr error
@@ -154,6 +164,20 @@ func FuzzReadResultsJSONAgreesWithEncodingJSON(f *testing.F) {
 				break
 			}
 			got = append(got, res)
+		}
+		// Read one byte at a time, no record lies whole in the buffer: the
+		// records are read whole first, and decode the same.
+		var slow []*Result
+		var slowErr error
+		for res, err := range decodeJSONResults(iotest.OneByteReader(bytes.NewReader(data))) {
+			if err != nil {
+				slowErr = err
+				break
+			}
+			slow = append(slow, res)
+		}
+		if fmt.Sprint(slowErr) != fmt.Sprint(gotErr) || !reflect.DeepEqual(slow, got) {
+			t.Fatalf("%q: in place %d results, error %v; one byte at a time %d results, error %v", data, len(got), gotErr, len(slow), slowErr)
 		}
 		doc := bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 		if len(bytes.Trim(doc, " \t\r\n")) == 0 {

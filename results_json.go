@@ -57,6 +57,7 @@ type jsonResultsDecoder struct {
 	buf   []byte // the current record or envelope value, reused
 	stack []byte // open brackets while reading a value, reused
 	depth int    // objects and arrays open around the current position
+	rec   recordDecoder
 }
 
 func (d *jsonResultsDecoder) run() error {
@@ -363,6 +364,13 @@ func (d *jsonResultsDecoder) array() error {
 			}
 			d.discard()
 		}
+		if res := d.inPlace(); res != nil {
+			d.row++
+			if !d.yield(res, nil) {
+				return errStopped
+			}
+			continue
+		}
 		raw, err := d.value()
 		if err != nil {
 			if d.lim.tripped {
@@ -382,6 +390,25 @@ func (d *jsonResultsDecoder) array() error {
 			return errStopped
 		}
 	}
+}
+
+// inPlace decodes the next record where it lies in the reader's buffer, if
+// it lies there whole and decodes without error; it returns nil otherwise,
+// having consumed nothing, and the record is read whole by value then
+// decoded by convert (the same decoder), which report any error. It never
+// reads, so it never waits for input nor takes an error from the reader.
+func (d *jsonResultsDecoder) inPlace() *Result {
+	buf, _ := d.br.Peek(d.br.Buffered())
+	i := skipJSONSpace(buf, 0)
+	if i >= len(buf) || buf[i] != '{' {
+		return nil
+	}
+	res, n, ok := d.rec.scan(buf[i:], d.depth+1)
+	if !ok {
+		return nil
+	}
+	_, _ = d.br.Discard(i + n)
+	return res
 }
 
 // value reads the next JSON value whole into d.buf and returns it. It
@@ -543,47 +570,10 @@ const maxResultJSONDepth = 128
 var errJSONTooDeep = fmt.Errorf("JSON nested deeper than %d levels", maxResultJSONDepth)
 
 // convert turns one record (a whole JSON value, as value read it) into a
-// Result. It is the one decoding path for records: a single pass over the
-// record's bytes that checks the syntax and sets each field through the
-// setters mapped once per field name (resultFields, shared with the CSV
-// decoder), from substrings of one string holding the record. Strings with
-// escapes or invalid UTF-8 are unquoted by encoding/json; arrays are checked
-// and compacted by json.Compact. On any syntax error the error is
-// encoding/json's own.
+// Result with the one record decoder (recordDecoder). On any syntax error
+// the error is encoding/json's own.
 func (d *jsonResultsDecoder) convert(raw []byte) (*Result, error) {
-	return convertJSONRecord(raw, d.depth+1)
-}
-
-// convertJSONRecord converts the record raw, which sits at the nesting level
-// depth of the download (see maxResultJSONDepth).
-func convertJSONRecord(raw []byte, depth int) (*Result, error) {
-	if len(raw) == 0 || raw[0] != '{' {
-		if err := jsonSyntaxError(raw); err != nil {
-			return nil, err
-		}
-		return nil, fmt.Errorf("record is %s, want an object", quoteShort(string(raw)))
-	}
-	sc := recordScanner{s: string(raw), res: &Result{}}
-	ok := sc.object(nil, depth)
-	if ok {
-		sc.space()
-		ok = sc.i == len(sc.s)
-	}
-	if ok {
-		return sc.res, nil
-	}
-	if sc.err == errJSONTooDeep {
-		return nil, sc.err
-	}
-	if err := jsonSyntaxError(raw); err != nil {
-		return nil, err
-	}
-	if sc.err != nil {
-		return nil, sc.err
-	}
-	// The scanner refused what encoding/json accepts: a bug, never a silent
-	// partial result.
-	return nil, errors.New("record not decoded (internal error)")
+	return d.rec.convert(raw, d.depth+1)
 }
 
 // jsonObjectFields maps the keys of the known nested objects (folded) to
@@ -600,247 +590,6 @@ var jsonObjectFields = func() map[string]map[string]fieldSetter {
 	}
 	return m
 }()
-
-// recordScanner is the state of the decoding of one record.
-type recordScanner struct {
-	s    string // the record
-	i    int
-	res  *Result
-	path []string // keys of the enclosing objects, as written (unquoted)
-	err  error    // why the scan stopped, when not a syntax error
-}
-
-func (f *recordScanner) space() {
-	for f.i < len(f.s) {
-		switch f.s[f.i] {
-		case ' ', '\t', '\r', '\n':
-			f.i++
-			continue
-		}
-		return
-	}
-}
-
-// str reads a string and returns its contents, unquoted as encoding/json
-// does. A string without escapes and in valid UTF-8 (nearly all) is a
-// substring of the record; any other goes through json.Unmarshal, which
-// also checks its escapes and replaces invalid UTF-8 with U+FFFD.
-func (f *recordScanner) str() (string, bool) {
-	if f.i >= len(f.s) || f.s[f.i] != '"' {
-		return "", false
-	}
-	start := f.i + 1
-	plain := true
-	for j := start; j < len(f.s); j++ {
-		switch c := f.s[j]; {
-		case c == '"':
-			f.i = j + 1
-			v := f.s[start:j]
-			if plain {
-				return v, true
-			}
-			if !strings.Contains(v, `\`) && utf8.ValidString(v) {
-				return v, true
-			}
-			var u string
-			if json.Unmarshal([]byte(f.s[start-1:j+1]), &u) != nil {
-				return "", false
-			}
-			return u, true
-		case c == '\\':
-			plain = false
-			j++ // the escaped byte, which may be '"'
-		case c < 0x20:
-			return "", false
-		case c >= 0x80:
-			plain = false
-		}
-	}
-	return "", false
-}
-
-// scalar reads a number or a literal and returns its text ("" for null) and
-// whether it was null.
-func (f *recordScanner) scalar() (text string, null, ok bool) {
-	s, i := f.s, f.i
-	for _, lit := range [...]string{"null", "true", "false"} {
-		if strings.HasPrefix(s[i:], lit) {
-			f.i += len(lit)
-			if lit == "null" {
-				return "", true, true
-			}
-			return lit, false, true
-		}
-	}
-	// -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
-	j := i
-	digits := func() int {
-		n := 0
-		for j < len(s) && s[j] >= '0' && s[j] <= '9' {
-			j++
-			n++
-		}
-		return n
-	}
-	if j < len(s) && s[j] == '-' {
-		j++
-	}
-	if j < len(s) && s[j] == '0' {
-		j++
-	} else if digits() == 0 {
-		return "", false, false
-	}
-	if j < len(s) && s[j] == '.' {
-		j++
-		if digits() == 0 {
-			return "", false, false
-		}
-	}
-	if j < len(s) && (s[j] == 'e' || s[j] == 'E') {
-		j++
-		if j < len(s) && (s[j] == '+' || s[j] == '-') {
-			j++
-		}
-		if digits() == 0 {
-			return "", false, false
-		}
-	}
-	f.i = j
-	return s[i:j], false, true
-}
-
-// array reads an array, the outermost at nesting level depth, and returns it
-// as compact JSON (json.Compact, which also checks its syntax).
-func (f *recordScanner) array(depth int) (string, bool) {
-	start, level := f.i, 0
-	for ; f.i < len(f.s); f.i++ {
-		switch f.s[f.i] {
-		case '"':
-			for f.i++; f.i < len(f.s) && f.s[f.i] != '"'; f.i++ {
-				if f.s[f.i] == '\\' {
-					f.i++
-				}
-			}
-		case '[', '{':
-			if level++; depth+level-1 > maxResultJSONDepth {
-				f.err = errJSONTooDeep
-				return "", false
-			}
-		case ']', '}':
-			if level--; level == 0 {
-				f.i++
-				var b bytes.Buffer
-				if json.Compact(&b, []byte(f.s[start:f.i])) != nil {
-					return "", false
-				}
-				return b.String(), true
-			}
-		}
-	}
-	return "", false
-}
-
-// object reads an object, at nesting level depth, whose members belong to
-// the known object fields (nil at the top level; set for request_parameters
-// and the network details; and nil again, with f.path set, inside other
-// objects). See ReadResults for how members map to fields and Extra.
-func (f *recordScanner) object(fields map[string]fieldSetter, depth int) bool {
-	if depth > maxResultJSONDepth {
-		f.err = errJSONTooDeep
-		return false
-	}
-	f.i++ // '{'
-	for first := true; ; first = false {
-		f.space()
-		if f.i >= len(f.s) {
-			return false
-		}
-		if f.s[f.i] == '}' {
-			f.i++
-			return true
-		}
-		if !first {
-			if f.s[f.i] != ',' {
-				return false
-			}
-			f.i++
-			f.space()
-		}
-		key, ok := f.str()
-		if !ok {
-			return false
-		}
-		f.space()
-		if f.i >= len(f.s) || f.s[f.i] != ':' {
-			return false
-		}
-		f.i++
-		f.space()
-		if f.i >= len(f.s) {
-			return false
-		}
-		folded := key
-		if !isFoldedKey(key) {
-			folded = foldJSONKey(key)
-		}
-		top := len(f.path) == 0 && fields == nil
-		var text string
-		var null bool
-		switch c := f.s[f.i]; c {
-		case '{':
-			var inner map[string]fieldSetter
-			if top {
-				inner = jsonObjectFields[folded]
-			}
-			f.path = append(f.path, key)
-			if !f.object(inner, depth+1) {
-				return false
-			}
-			f.path = f.path[:len(f.path)-1]
-			continue
-		case '[':
-			text, ok = f.array(depth + 1)
-		case '"':
-			text, ok = f.str()
-		default:
-			text, null, ok = f.scalar()
-		}
-		if !ok {
-			return false
-		}
-		var set fieldSetter
-		switch {
-		case top:
-			set = resultFields[folded]
-		case fields != nil:
-			set = fields[folded]
-		}
-		switch {
-		case set != nil && null:
-			// null leaves a field alone, as encoding/json does
-		case set != nil:
-			if err := set(f.res, text); err != nil {
-				f.err = fmt.Errorf("field %q: %w", f.extraPath(key), err)
-				return false
-			}
-		case null && top && jsonObjectFields[folded] != nil:
-			// a known object that is null
-		default:
-			if f.res.Extra == nil {
-				f.res.Extra = make(map[string]string)
-			}
-			f.res.Extra[f.extraPath(key)] = text
-		}
-	}
-}
-
-// extraPath is the dotted path of key in the current object, as written.
-func (f *recordScanner) extraPath(key string) string {
-	if len(f.path) == 0 {
-		return key
-	}
-	return strings.Join(f.path, ".") + "." + key
-}
 
 // isFoldedKey reports whether foldJSONKey would leave key as it is: no
 // upper-case ASCII and nothing beyond ASCII. It is inlined, so the common

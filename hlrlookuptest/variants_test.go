@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/seed682fd871/hlrlookup"
 )
@@ -84,7 +85,10 @@ func TestJSONByAccept(t *testing.T) {
 		{"default: SDK's JSON download", false, "?format=json", []string{sdkAccept}, jsonType},
 	}
 	for _, env := range []Envelope{EnvelopeArray, EnvelopeResults, EnvelopeBody} {
-		opts := []ServerOption{WithJSONEnvelope(env)}
+		// One fixed clock for both servers: their results' timestamps come
+		// from it, and a slow machine must not let the two differ.
+		now := time.Date(2026, 5, 4, 10, 56, 3, 0, time.UTC)
+		opts := []ServerOption{WithJSONEnvelope(env), WithClock(func() time.Time { return now })}
 		byAcc := newTC(t, append(opts, WithJSONByAccept())...)
 		byQuery := newTC(t, opts...)
 		ids := map[*tc]string{
