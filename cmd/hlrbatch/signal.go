@@ -83,18 +83,7 @@ type exitHold struct {
 // cleans up after itself once its context ends (DownloadFile); otherwise the
 // early exit runs cleanup itself.
 func (g *exitGuard) hold(cleanup func()) (release func()) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	id := g.next
-	g.next++
-	h := &exitHold{cleanup: cleanup, done: make(chan struct{})}
-	g.holds[id] = h
-	return sync.OnceFunc(func() {
-		g.mu.Lock()
-		delete(g.holds, id)
-		g.mu.Unlock()
-		close(h.done)
-	})
+	return g.register(&exitHold{cleanup: cleanup, done: make(chan struct{})})
 }
 
 // holdNote registers, until release is called, a note the exit of a second
@@ -102,11 +91,16 @@ func (g *exitGuard) hold(cleanup func()) (release func()) {
 // cannot remove in time (the doctor's batch on the service) and the command
 // that removes it. The exit neither waits for the work nor cleans it up.
 func (g *exitGuard) holdNote(note string) (release func()) {
+	return g.register(&exitHold{note: note, done: make(chan struct{})})
+}
+
+// register adds h to the work in progress until the returned release is
+// called (once; later calls do nothing), which also closes h.done.
+func (g *exitGuard) register(h *exitHold) (release func()) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	id := g.next
 	g.next++
-	h := &exitHold{note: note, done: make(chan struct{})}
 	g.holds[id] = h
 	return sync.OnceFunc(func() {
 		g.mu.Lock()
