@@ -29,10 +29,12 @@
 // relinks only what changed, or a temporary directory), and run with GOGC, GOMEMLIMIT and GODEBUG
 // removed from their environment (the defaults). Every program runs once
 // as a warm-up that is not counted, then runs are interleaved (run 1 of
-// every program, then run 2, …). For each run: the wall time from start to
-// exit, and the peak RSS (getrusage's ru_maxrss; Unix only). Output files
-// are checked for their size and removed after each run, so their pages
-// are not written back during the next program.
+// every program, then run 2, …; each run of a workload starts with another
+// of its sides, and the data file is read through before every side, so
+// that it is in the page cache whatever ran before). For each run: the
+// wall time from start to exit, and the peak RSS (getrusage's ru_maxrss;
+// Unix only). Output files are checked for their size and removed after
+// each run, so their pages are not written back during the next program.
 //
 // The report is a markdown table: per workload and side the median, the
 // range, the peak RSS, and the SDK's median over each peer's, against the

@@ -57,10 +57,32 @@ type side struct {
 
 // env is what the sides' commands need.
 type env struct {
-	bin, base  string // built programs; the server's base URL
-	rows, live int
-	csvSize    int64
-	jsonSize   int64
+	bin, base         string // built programs; the server's base URL
+	rows, live        int
+	csvSize, jsonSize int64
+	csvPath, jsonPath string // the data the server serves
+}
+
+// dataPath is the file w's download is served from.
+func (e *env) dataPath(w *workload) string {
+	if w.json {
+		return e.jsonPath
+	}
+	return e.csvPath
+}
+
+// warmCache reads path through, so that the file is in the page cache
+// when a side downloads it: which side follows a program that pushed it out
+// (a peer that held 4 GB) must not decide who waits for the disk. A small
+// buffer keeps the driver's peak RSS, the floor of every program's, small.
+func warmCache(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	_, err = io.CopyBuffer(io.Discard, struct{ io.Reader }{f}, make([]byte, 64<<10))
+	return err
 }
 
 func (e *env) prog(name string, args ...string) *exec.Cmd {
@@ -210,9 +232,15 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 			progress("run %d of %d", r+1, o.runs)
 		}
 		for _, w := range ws {
-			for _, s := range w.sides {
+			// Each run starts with another side, so that none always
+			// follows the same program (such as a peer that held 4 GB).
+			for k := range w.sides {
+				s := w.sides[(k+r+o.warmUps)%len(w.sides)]
 				if s.absent != "" {
 					continue
+				}
+				if err := warmCache(e.dataPath(w)); err != nil {
+					return err
 				}
 				d, rss, err := runSide(ctx, e, w, s, out)
 				if err != nil {
@@ -234,8 +262,8 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 }
 
 // startServer starts the results server, which generates the data or
-// finds them in dir, and sets e.base, the data's sizes and the count of
-// LIVE rows; stop ends it.
+// finds them in dir, and sets e.base, the data's sizes, the count of LIVE
+// rows and the data's paths; stop ends it.
 func startServer(e *env, dir string, withJSON bool, stderr io.Writer) (stop func(), err error) {
 	cmd := exec.Command(filepath.Join(e.bin, "server"), "-dir", dir, "-rows", strconv.Itoa(e.rows), "-json="+strconv.FormatBool(withJSON))
 	stdin, err := cmd.StdinPipe()
@@ -261,10 +289,18 @@ func startServer(e *env, dir string, withJSON bool, stderr io.Writer) (stop func
 			<-done
 		}
 	}
-	line, err := bufio.NewReader(stdout).ReadString('\n')
+	br := bufio.NewReader(stdout)
+	line, err := br.ReadString('\n')
 	if err == nil {
 		_, err = fmt.Sscan(line, &e.base, &e.csvSize, &e.jsonSize, &e.live)
 	}
+	if err == nil {
+		e.csvPath, err = br.ReadString('\n')
+	}
+	if err == nil {
+		e.jsonPath, err = br.ReadString('\n')
+	}
+	e.csvPath, e.jsonPath = strings.TrimSuffix(e.csvPath, "\n"), strings.TrimSuffix(e.jsonPath, "\n")
 	if err != nil {
 		stop()
 		return nil, fmt.Errorf("the results server did not start: %v", err)

@@ -6,8 +6,9 @@
 // format=json selects the JSON file), with http.ServeContent on the
 // *os.File, so that the kernel sends them (sendfile) and the server costs
 // the clients as little as possible. Credentials and the batch id are
-// ignored. Once serving it prints one line, "<base URL> <CSV size> <JSON
-// size> <LIVE rows>", and serves until its standard input ends.
+// ignored. Once serving it prints "<base URL> <CSV size> <JSON size> <LIVE
+// rows>" on a line, the CSV file's path and the JSON file's on a line each,
+// and serves until its standard input ends.
 //
 // The data are made and counted here, not by the driver, so that the
 // driver's own peak RSS stays small: Linux counts it into the peak RSS of every program the
@@ -74,7 +75,7 @@ func main() {
 		w.Header().Set("Content-Type", ctype)
 		http.ServeContent(w, r, "", fi.ModTime(), f)
 	})
-	fmt.Printf("http://%s %d %d %d\n", ln.Addr(), csvSize, jsonSize, benchdata.LiveCount(*rows))
+	fmt.Printf("http://%s %d %d %d\n%s\n%s\n", ln.Addr(), csvSize, jsonSize, benchdata.LiveCount(*rows), csvPath, jsonPath)
 	go func() {
 		_, _ = io.Copy(io.Discard, os.Stdin)
 		os.Exit(0)
